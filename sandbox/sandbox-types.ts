@@ -1,0 +1,73 @@
+/**
+ * The engine-facing side of the sandbox: a pool of runner processes that host isolates.
+ * The engine process never runs user code; it talks to runners only through this interface.
+ */
+import type { BuildArtifact } from './artifact.js';
+import type {
+  ActivationOutcome,
+  ActivityOutcome,
+  ActivityTask,
+  QueryOutcome,
+  WorkflowActivation,
+  WorkflowQuery,
+} from './protocol.js';
+
+/** Outbound HTTP policy for `fetch` in activities (and the built-in `whisker.fetch` activity). */
+export interface FetchPolicy {
+  /** Allow loopback, private (RFC 1918, ULA), link-local and other non-public addresses. Default false. */
+  allowPrivateNetwork?: boolean;
+  /** Hosts (`name` or `name:port`) allowed even when private; checked after DNS resolution too. */
+  allowedPrivateHosts?: string[];
+  /** Per request, including redirects. Default 30 s. */
+  timeoutMs?: number;
+  /** Response bodies larger than this fail the request. Default 10 MiB. */
+  maxResponseBytes?: number;
+  /** Default 5. Each redirect target is checked against the policy again. */
+  maxRedirects?: number;
+}
+
+export interface SandboxOptions {
+  /** Number of runner processes. Default: one per core (`os.availableParallelism()`). */
+  runners?: number;
+  /** CPU time one activation may use before it is stopped. Default 1000 ms. */
+  activationCpuLimitMs?: number;
+  /** Heap limit of each isolate, in MiB. Default 128. */
+  isolateMemoryLimitMb?: number;
+  fetch?: FetchPolicy;
+  /** Interval of runner health checks; an unresponsive runner is killed and replaced. Default 5 s. */
+  healthCheckIntervalMs?: number;
+}
+
+export interface ActivityCallbacks {
+  /** Called for each `heartbeat(details)` of the activity. */
+  onHeartbeat?: (details: unknown) => void;
+  /** Aborting cancels the attempt: the activity's `AbortSignal` fires, and the outcome is a cancellation error. */
+  signal?: AbortSignal;
+}
+
+export interface SandboxStats {
+  runners: number;
+  /** Runner processes that died and were replaced since start. */
+  runnerRestarts: number;
+  /** Workflow contexts currently held across runners. */
+  contexts: number;
+  activationsInFlight: number;
+  activitiesInFlight: number;
+}
+
+export interface Sandbox {
+  /** Makes a build available to runners (sent lazily, once per runner). Idempotent per hash. */
+  registerBuild(artifact: BuildArtifact): void;
+  /**
+   * Runs one activation on the runner holding the session's context (or a new one).
+   * Calls made in the same tick are batched into one message per runner.
+   */
+  activate(activation: WorkflowActivation): Promise<ActivationOutcome>;
+  query(query: WorkflowQuery): Promise<QueryOutcome>;
+  /** Drops the session's context (the engine owns the cache policy). */
+  evict(sessionId: string): void;
+  runActivity(task: ActivityTask, callbacks?: ActivityCallbacks): Promise<ActivityOutcome>;
+  stats(): SandboxStats;
+  /** Stops the runners; in-flight calls settle with `context-lost` / a cancellation error. */
+  close(): Promise<void>;
+}
