@@ -1,0 +1,112 @@
+/**
+ * Journal → replay history: which recorded events are jobs the code must see again, and which
+ * are commands the code must issue again, in journal order. Pure.
+ */
+import type { Command, Job, RecordedCommand, ReplayHistory } from '../../sandbox/index.js';
+import type { SessionEvent } from './events.js';
+
+/** A session event with its journal revision. */
+export type JournaledSessionEvent = SessionEvent & { revision: number };
+
+/** The jobs a recorded event delivers (usually zero or one). */
+export function jobsOf(event: SessionEvent): Job[] {
+  switch (event.type) {
+    case 'SessionStarted':
+      return [{ kind: 'start', input: event.data.input, time: event.data.time }];
+    case 'ActivityCompleted':
+      return [
+        { kind: 'resolveActivity', seq: event.data.seq, result: event.data.result, time: event.data.time },
+      ];
+    case 'ActivityFailed':
+      // An attempt that will be retried is the engine's business; only the final failure reaches the code.
+      return event.data.retryAt === undefined
+        ? [{ kind: 'rejectActivity', seq: event.data.seq, error: event.data.error, time: event.data.time }]
+        : [];
+    case 'TimerFired':
+      return [{ kind: 'fireTimer', seq: event.data.seq, time: event.data.time }];
+    case 'SignalReceived':
+      return [{ kind: 'signal', name: event.data.name, payload: event.data.payload, time: event.data.time }];
+    case 'ChildStarted':
+      return [
+        {
+          kind: 'resolveChildStart',
+          seq: event.data.seq,
+          sessionId: event.data.sessionId,
+          time: event.data.time,
+        },
+      ];
+    case 'ChildCompleted':
+      return event.data.failed
+        ? [
+            {
+              kind: 'rejectChild',
+              seq: event.data.seq,
+              error: event.data.error ?? { name: 'Error', message: 'child session failed' },
+              time: event.data.time,
+            },
+          ]
+        : [{ kind: 'resolveChild', seq: event.data.seq, result: event.data.result, time: event.data.time }];
+    case 'CancelRequested':
+      return [{ kind: 'cancel', reason: event.data.reason, time: event.data.time }];
+    default:
+      return [];
+  }
+}
+
+/** The matched command a recorded event stands for, if any (see `MATCHED_COMMAND_KINDS`). */
+export function commandOf(event: SessionEvent): Command | undefined {
+  switch (event.type) {
+    case 'ActivityScheduled':
+      return {
+        kind: 'scheduleActivity',
+        seq: event.data.seq,
+        name: event.data.name,
+        args: event.data.args,
+        options: event.data.options,
+      };
+    case 'ActivityCancelRequested':
+      return { kind: 'requestCancelActivity', seq: event.data.seq };
+    case 'TimerStarted':
+      return { kind: 'startTimer', seq: event.data.seq, durationMs: event.data.durationMs };
+    case 'TimerCancelled':
+      return { kind: 'cancelTimer', seq: event.data.seq };
+    case 'ChildStarted':
+      return {
+        kind: 'startChild',
+        seq: event.data.seq,
+        entry: event.data.entry,
+        input: event.data.input,
+        options: event.data.options,
+      };
+    case 'ChildCancelRequested':
+      return { kind: 'requestCancelChild', seq: event.data.seq };
+    case 'ResponseSet':
+      return { kind: 'respond', response: event.data.response };
+    case 'SessionCompleted':
+      return { kind: 'complete', result: event.data.result };
+    case 'SessionFailed':
+      return event.data.origin === 'code' ? { kind: 'fail', error: event.data.error } : undefined;
+    case 'SessionStopped':
+      return event.data.origin === 'code' && event.data.error !== undefined
+        ? { kind: 'fail', error: event.data.error }
+        : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** Builds the replay history of a session from its journal, in journal order. */
+export function replayHistoryOf(events: readonly JournaledSessionEvent[]): ReplayHistory {
+  const jobs: Job[] = [];
+  const commands: RecordedCommand[] = [];
+  const patches = new Set<string>();
+  for (const event of events) {
+    // A command is recorded before the job of the same event (ChildStarted is both): the code
+    // issued `startChild`, then learnt the child's id.
+    const command = commandOf(event);
+    if (command !== undefined) commands.push({ command, revision: event.revision });
+    for (const job of jobsOf(event)) jobs.push(job);
+    if (event.type === 'PatchMarker') patches.add(event.data.id);
+  }
+  return { jobs, commands, patches: [...patches] };
+}

@@ -1,0 +1,289 @@
+/**
+ * The session reducer: folds a session's journal into its current state. Pure and incremental
+ * (`applySessionEvent` mutates a state it owns), so the engine keeps the state of a live session
+ * up to date event by event, and recovery rebuilds it from the journal with the same code.
+ */
+import { WhiskerError } from '../../common/index.js';
+import type { ErrorData } from '../../common/index.js';
+import type { ActivityOptions, Divergence, HttpResponseData } from '../../sandbox/index.js';
+import type { SessionEvent, SessionTrigger } from './events.js';
+
+export type SessionStatus = 'created' | 'running' | 'waiting' | 'completed' | 'failed' | 'stopped' | 'parked';
+
+export const FINAL_STATUSES: ReadonlySet<SessionStatus> = new Set<SessionStatus>([
+  'completed',
+  'failed',
+  'stopped',
+]);
+
+export function isFinalStatus(status: SessionStatus): boolean {
+  return FINAL_STATUSES.has(status);
+}
+
+export interface PendingActivity {
+  seq: number;
+  name: string;
+  args: unknown[];
+  options: ActivityOptions;
+  scheduledAt: number;
+  /** Attempts that failed and were journaled (the next attempt is `failedAttempts + 1`). */
+  failedAttempts: number;
+  /** When the next attempt may start (after a journaled retryable failure). */
+  retryAt?: number;
+  lastError?: ErrorData;
+  cancelRequested: boolean;
+}
+
+export interface PendingTimer {
+  seq: number;
+  fireAt: number;
+}
+
+export interface PendingChild {
+  seq: number;
+  sessionId: string;
+  entry: string;
+  cancelRequested: boolean;
+}
+
+export interface SessionState {
+  sessionId: string;
+  status: SessionStatus;
+  entry: string;
+  /** The build the code runs on now (changes only through `SessionResumed`). */
+  buildId: string;
+  /** The build the session started on. */
+  startBuildId: string;
+  input: unknown;
+  seed: string;
+  variables: Record<string, string>;
+  projectId?: string;
+  deploymentId?: string;
+  trigger?: SessionTrigger;
+  parent?: { sessionId: string; seq: number };
+  idempotencyKey?: string;
+  labels?: Record<string, string>;
+  startedAt: number;
+  /** Time of the last event. */
+  updatedAt: number;
+  endedAt?: number;
+  result?: unknown;
+  error?: ErrorData;
+  stopReason?: string;
+  parked?: { code: string; message: string; divergence?: Divergence; error?: ErrorData };
+  response?: HttpResponseData;
+  cancelRequested?: { reason: string; gracePeriodMs: number; time: number };
+  /** Revision of the last event folded in. */
+  revision: number;
+  activities: Map<number, PendingActivity>;
+  timers: Map<number, PendingTimer>;
+  children: Map<number, PendingChild>;
+  /**
+   * True when the last event is a fact the code may not have seen yet (a signal or child start
+   * journaled on arrival, a cancel request): recovery must activate the session to be sure.
+   */
+  pendingFacts: boolean;
+  counts: { activities: number; timers: number; signals: number; logs: number; children: number };
+}
+
+/** Thrown when a journal does not start with `SessionStarted` or is otherwise not a session's. */
+export class MalformedSessionJournalError extends WhiskerError {
+  constructor(
+    readonly sessionId: string,
+    readonly revision: number,
+    detail: string,
+  ) {
+    super('MALFORMED_SESSION_JOURNAL', `journal of session ${sessionId} at revision ${revision}: ${detail}`);
+  }
+}
+
+export function initialSessionState(event: SessionEvent & { revision: number }): SessionState {
+  if (event.type !== 'SessionStarted') {
+    throw new MalformedSessionJournalError(
+      '?',
+      event.revision,
+      `expected SessionStarted, found ${event.type}`,
+    );
+  }
+  const d = event.data;
+  const state: SessionState = {
+    sessionId: d.sessionId,
+    status: 'created',
+    entry: d.entry,
+    buildId: d.buildId,
+    startBuildId: d.buildId,
+    input: d.input,
+    seed: d.seed,
+    variables: d.variables,
+    startedAt: d.time,
+    updatedAt: d.time,
+    revision: event.revision,
+    activities: new Map(),
+    timers: new Map(),
+    children: new Map(),
+    pendingFacts: true,
+    counts: { activities: 0, timers: 0, signals: 0, logs: 0, children: 0 },
+  };
+  if (d.projectId !== undefined) state.projectId = d.projectId;
+  if (d.deploymentId !== undefined) state.deploymentId = d.deploymentId;
+  if (d.trigger !== undefined) state.trigger = d.trigger;
+  if (d.parent !== undefined) state.parent = d.parent;
+  if (d.idempotencyKey !== undefined) state.idempotencyKey = d.idempotencyKey;
+  if (d.labels !== undefined) state.labels = d.labels;
+  return state;
+}
+
+/** Folds one event into `state` (mutating it). Events must come in revision order. */
+export function applySessionEvent(state: SessionState, event: SessionEvent & { revision: number }): void {
+  state.revision = event.revision;
+  if ('time' in event.data) state.updatedAt = event.data.time;
+  const final = isFinalStatus(state.status);
+  switch (event.type) {
+    case 'SessionStarted':
+      throw new MalformedSessionJournalError(state.sessionId, event.revision, 'a second SessionStarted');
+    case 'ActivityScheduled': {
+      const d = event.data;
+      state.activities.set(d.seq, {
+        seq: d.seq,
+        name: d.name,
+        args: d.args,
+        options: d.options,
+        scheduledAt: d.time,
+        failedAttempts: 0,
+        cancelRequested: false,
+      });
+      state.counts.activities++;
+      state.pendingFacts = false;
+      break;
+    }
+    case 'ActivityCompleted':
+      state.activities.delete(event.data.seq);
+      state.pendingFacts = false;
+      break;
+    case 'ActivityFailed': {
+      const d = event.data;
+      if (d.retryAt === undefined) {
+        state.activities.delete(d.seq);
+        state.pendingFacts = false;
+      } else {
+        const activity = state.activities.get(d.seq);
+        if (activity) {
+          activity.failedAttempts = d.attempt;
+          activity.retryAt = d.retryAt;
+          activity.lastError = d.error;
+        }
+      }
+      break;
+    }
+    case 'ActivityCancelRequested': {
+      const activity = state.activities.get(event.data.seq);
+      if (activity) activity.cancelRequested = true;
+      state.pendingFacts = false;
+      break;
+    }
+    case 'TimerStarted':
+      state.timers.set(event.data.seq, { seq: event.data.seq, fireAt: event.data.fireAt });
+      state.counts.timers++;
+      state.pendingFacts = false;
+      break;
+    case 'TimerFired':
+    case 'TimerCancelled':
+      state.timers.delete(event.data.seq);
+      state.pendingFacts = false;
+      break;
+    case 'SignalReceived':
+      state.counts.signals++;
+      state.pendingFacts = true;
+      break;
+    case 'ChildStarted':
+      state.children.set(event.data.seq, {
+        seq: event.data.seq,
+        sessionId: event.data.sessionId,
+        entry: event.data.entry,
+        cancelRequested: false,
+      });
+      state.counts.children++;
+      // The code learns the child's id from this same event, in a later activation.
+      state.pendingFacts = true;
+      break;
+    case 'ChildCompleted':
+      state.children.delete(event.data.seq);
+      state.pendingFacts = false;
+      break;
+    case 'ChildCancelRequested': {
+      const child = state.children.get(event.data.seq);
+      if (child) child.cancelRequested = true;
+      state.pendingFacts = false;
+      break;
+    }
+    case 'Log':
+      state.counts.logs++;
+      break;
+    case 'PatchMarker':
+      break;
+    case 'ResponseSet':
+      state.response = event.data.response;
+      state.pendingFacts = false;
+      break;
+    case 'CancelRequested':
+      state.cancelRequested = {
+        reason: event.data.reason,
+        gracePeriodMs: event.data.gracePeriodMs,
+        time: event.data.time,
+      };
+      state.pendingFacts = true;
+      break;
+    case 'SessionCompleted':
+      state.status = 'completed';
+      state.result = event.data.result;
+      state.endedAt = event.data.time;
+      break;
+    case 'SessionFailed':
+      state.status = 'failed';
+      state.error = event.data.error;
+      state.endedAt = event.data.time;
+      break;
+    case 'SessionStopped':
+      state.status = 'stopped';
+      state.stopReason = event.data.reason;
+      if (event.data.error !== undefined) state.error = event.data.error;
+      state.endedAt = event.data.time;
+      break;
+    case 'SessionParked': {
+      state.status = 'parked';
+      const parked: NonNullable<SessionState['parked']> = {
+        code: event.data.code,
+        message: event.data.message,
+      };
+      if (event.data.divergence !== undefined) parked.divergence = event.data.divergence;
+      if (event.data.error !== undefined) parked.error = event.data.error;
+      state.parked = parked;
+      break;
+    }
+    case 'SessionResumed':
+      if (event.data.buildId !== undefined) state.buildId = event.data.buildId;
+      delete state.parked;
+      state.status = 'waiting';
+      state.pendingFacts = true;
+      break;
+  }
+  if (isFinalStatus(state.status)) {
+    if (!final) {
+      state.activities.clear();
+      state.timers.clear();
+      state.children.clear();
+      state.pendingFacts = false;
+    }
+  } else if (state.status !== 'parked') {
+    state.status = state.pendingFacts && state.revision === 0 ? 'created' : 'waiting';
+  }
+}
+
+/** Folds a whole journal. */
+export function foldSession(events: readonly (SessionEvent & { revision: number })[]): SessionState {
+  const [first, ...rest] = events;
+  if (first === undefined) throw new MalformedSessionJournalError('?', 0, 'the journal is empty');
+  const state = initialSessionState(first);
+  for (const event of rest) applySessionEvent(state, event);
+  return state;
+}
