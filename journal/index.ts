@@ -1,0 +1,27 @@
+/** The journal: an append-only event store with memory and file backends. */
+export type {
+  AppendOptions,
+  AppendResult,
+  DeleteStreamOptions,
+  EventInput,
+  EventStore,
+  ExpectedRevision,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+  StreamDeletedData,
+  SubscribeOptions,
+  Subscription,
+} from './types.js';
+export { STREAM_DELETED_EVENT_TYPE, SYSTEM_STREAMS_STREAM } from './types.js';
+export {
+  InvalidAppendError,
+  InvalidArgumentError,
+  JournalCorruptedError,
+  StoreClosedError,
+  StoreFailedError,
+  StoreLockedError,
+  WrongExpectedRevisionError,
+} from './errors.js';
+export { encodeValue, decodeValue } from './codec.js';
+export { createMemoryEventStore } from './memory/index.js';

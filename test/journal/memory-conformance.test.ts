@@ -1,0 +1,4 @@
+import { describeEventStoreConformance } from '../../journal/conformance/index.js';
+import { createMemoryEventStore } from '../../journal/index.js';
+
+describeEventStoreConformance('memory', () => Promise.resolve({ store: createMemoryEventStore() }));
