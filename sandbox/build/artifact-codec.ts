@@ -51,7 +51,8 @@ export function serializeArtifact(artifact: BuildArtifact): Uint8Array {
     resources: valid.resources,
     sources: valid.sources,
   });
-  return new Uint8Array(encoded.buffer, encoded.byteOffset, encoded.byteLength);
+  // A copy with its own memory: msgpackr may hand out views into a buffer it reuses.
+  return new Uint8Array(encoded);
 }
 
 /** Decodes and validates an artifact (structure and hash). */
@@ -59,7 +60,8 @@ export function deserializeArtifact(bytes: Uint8Array): BuildArtifact {
   if (!(bytes instanceof Uint8Array)) throw new ArtifactInvalidError('', 'expected bytes (a Uint8Array)');
   let decoded: unknown;
   try {
-    decoded = unpackr.unpack(bytes);
+    // A fresh view (no copy): msgpackr caches a DataView on the object it reads, not on the caller's.
+    decoded = unpackr.unpack(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   } catch (error) {
     throw new ArtifactInvalidError(
       '',

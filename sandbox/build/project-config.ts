@@ -42,6 +42,17 @@ export function readProjectConfig(snapshot: ProjectSnapshot): ProjectConfig {
     };
   }
   const root = snapshot.root;
+  // Not JSON (TypeScript's JSON dialect: comments and trailing commas allowed): the first error.
+  const syntax = ts.parseConfigFileTextToJson(file.absolutePath, file.text).error;
+  if (syntax !== undefined) {
+    return {
+      configFile: file.path,
+      compilerOptions: undefined,
+      configSourceFile: undefined,
+      tsconfigRaw: {},
+      diagnostics: [configDiagnostic(syntax, snapshot, file.path)],
+    };
+  }
   const sourceFile = ts.parseJsonText(file.absolutePath, file.text);
   // Reads are confined to the project: `extends` may name a file or a vendored package inside it.
   const host: ts.ParseConfigHost = {

@@ -141,7 +141,20 @@ export function typecheckProject(input: TypecheckInput): BuildDiagnostic[] {
       (d) =>
         d.file === undefined || (isInside(snapshot.root, d.file.fileName) && d.file.fileName !== envFile),
     )
-    .map((d) => tsDiagnostic(d, snapshot, configFile));
+    .map((d) => withSandboxHint(tsDiagnostic(d, snapshot, configFile), d.code));
+}
+
+/** TypeScript suggests installing @types/node or adding the DOM lib; neither exists in the sandbox. */
+const SANDBOX_HINTS: ReadonlyMap<number, string> = new Map([
+  [2580, 'Node.js globals (process, require, Buffer, __dirname) do not exist in sandboxed code.'],
+  [2591, 'Node.js globals (process, require, Buffer, __dirname) do not exist in sandboxed code.'],
+  [2592, 'Node.js globals (process, require, Buffer, __dirname) do not exist in sandboxed code.'],
+  [2584, 'Sandboxed code has no DOM (document, window); it has console, fetch, timers and crypto.'],
+]);
+
+function withSandboxHint(diagnostic: BuildDiagnostic, code: number): BuildDiagnostic {
+  const hint = SANDBOX_HINTS.get(code);
+  return hint === undefined ? diagnostic : { ...diagnostic, hint };
 }
 
 function scriptKindIsTs(path: string): boolean {

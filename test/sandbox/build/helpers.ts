@@ -1,6 +1,6 @@
-import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import type {
@@ -8,7 +8,9 @@ import type {
   BuildOptions,
   BuildResult,
   BuildSuccess,
+  GuestApiTypes,
 } from '../../../sandbox/build/index.js';
+import { defaultGuestApiTypes } from '../../../sandbox/build/guest-api-types.js';
 import { buildProject, formatDiagnostic } from '../../../sandbox/build/index.js';
 
 export const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
@@ -58,3 +60,29 @@ export function only(diagnostics: readonly BuildDiagnostic[], code: string): Bui
   }
   return matching[0]!;
 }
+
+/** Writes a project from a map of project-relative paths to contents, in a fresh temporary directory. */
+export async function writeProject(
+  files: Record<string, string | Uint8Array>,
+): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+  const temp = await tempDir();
+  const dir = join(temp.dir, 'project');
+  for (const [path, content] of Object.entries(files)) {
+    const target = join(dir, path);
+    await mkdir(dirname(target), { recursive: true });
+    await writeFile(target, content);
+  }
+  await mkdir(dir, { recursive: true });
+  return { dir, cleanup: temp.cleanup };
+}
+
+const FIXTURE_GUEST: GuestApiTypes = {
+  workflow: join(FIXTURES, 'guest-api/workflow.ts'),
+  activity: join(FIXTURES, 'guest-api/activity.ts'),
+};
+
+/** Type-check options: the real guest API once it exists (`sandbox/guest/`), else the stand-in. */
+export const TYPECHECK: BuildOptions = {
+  typecheck: true,
+  guestApiTypes: defaultGuestApiTypes() ?? FIXTURE_GUEST,
+};
