@@ -1,0 +1,19 @@
+// Benchmark entry: `npm run bench -- <name> [args...]` runs `bench/<name>.ts`'s exported `run(args)`.
+interface Benchmark {
+  run(args: string[]): Promise<void>;
+}
+
+const BENCHMARKS: Record<string, () => Promise<Benchmark>> = {
+  'sandbox-build': () => import('./sandbox-build.js'),
+};
+
+const [name, ...args] = process.argv.slice(2);
+const load = name === undefined ? undefined : BENCHMARKS[name];
+if (load === undefined) {
+  console.error(
+    `usage: npm run bench -- <name> [args...]; benchmarks: ${Object.keys(BENCHMARKS).join(', ')}`,
+  );
+  process.exitCode = 2;
+} else {
+  await (await load()).run(args);
+}
