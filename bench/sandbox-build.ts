@@ -19,15 +19,10 @@ import { printTable, summarize } from './report.js';
 const PROJECT = fileURLToPath(new URL('../test/sandbox/build/fixtures/basic/', import.meta.url));
 const THIS_FILE = fileURLToPath(import.meta.url);
 
-const GUEST_STAND_IN = {
-  workflow: fileURLToPath(new URL('../test/sandbox/build/fixtures/guest-api/workflow.ts', import.meta.url)),
-  activity: fileURLToPath(new URL('../test/sandbox/build/fixtures/guest-api/activity.ts', import.meta.url)),
-};
-
 async function timeBuild(options: BuildOptions, beforeEach?: () => void): Promise<number> {
   beforeEach?.();
   const started = performance.now();
-  const result = await buildProject(PROJECT, { guestApiTypes: GUEST_STAND_IN, ...options });
+  const result = await buildProject(PROJECT, options);
   const elapsed = performance.now() - started;
   if (!result.ok)
     throw new Error(`the benchmark project failed to build: ${JSON.stringify(result.diagnostics)}`);

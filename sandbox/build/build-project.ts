@@ -4,7 +4,7 @@
  * workflow and activity halves (esbuild, in its own process) while type checking here, then hash.
  */
 import { performance } from 'node:perf_hooks';
-import { dirname } from 'node:path';
+import { dirname, sep } from 'node:path';
 
 import type { BuildArtifact, ExportedFunction } from '../artifact.js';
 import { computeArtifactHash } from './artifact-hash.js';
@@ -17,7 +17,7 @@ import type { BuildDiagnostic } from './diagnostics.js';
 import { BuildFailedError, sortDiagnostics } from './diagnostics.js';
 import type { ExportedFunctionSite } from './exported-functions.js';
 import { listExportedFunctions } from './exported-functions.js';
-import { EXPECTED_GUEST_API, WHISKER_ROOT, defaultGuestApiTypes } from './guest-api-types.js';
+import { GUEST_DIR, WHISKER_ROOT, defaultGuestApiTypes } from './guest-api-types.js';
 import { readProjectConfig } from './project-config.js';
 import type { ProjectSnapshot } from './project-files.js';
 import { readProject } from './project-files.js';
@@ -72,13 +72,13 @@ export async function buildProject(projectDir: string, options?: BuildOptions): 
   ]);
 
   let typeDiagnostics: BuildDiagnostic[] = [];
+  const guest = compiled.typecheck ? (compiled.guestApiTypes ?? defaultGuestApiTypes()) : undefined;
   if (compiled.typecheck) {
-    const guest = compiled.guestApiTypes ?? defaultGuestApiTypes();
     if (guest === undefined) {
       diagnostics.push({
         code: 'GUEST_API_TYPES_MISSING',
         severity: 'error',
-        message: `Cannot type check: Whisker's guest API types are missing (expected ${EXPECTED_GUEST_API}).`,
+        message: `Cannot type check: Whisker's guest API types are missing (sandbox/guest/workflow and activity, as .ts or .d.ts, in the Whisker installation).`,
         hint: 'Reinstall Whisker, or build with { typecheck: false }.',
       });
     } else {
@@ -101,7 +101,13 @@ export async function buildProject(projectDir: string, options?: BuildOptions): 
     });
   }
 
-  const scrubbed = diagnostics.map((d) => scrubDiagnostic(d, snapshot));
+  const guestDirs = [
+    ...new Set([
+      GUEST_DIR,
+      ...(guest === undefined ? [] : [dirname(guest.workflow), dirname(guest.activity)]),
+    ]),
+  ];
+  const scrubbed = diagnostics.map((d) => scrubDiagnostic(d, snapshot, guestDirs));
   if (!workflowBundle.ok || !activityBundle.ok || scrubbed.some((d) => d.severity === 'error')) {
     return { ok: false, diagnostics: sortDiagnostics(scrubbed) };
   }
@@ -200,9 +206,22 @@ function forbiddenImportSummary(diagnostics: readonly BuildDiagnostic[]): BuildD
   };
 }
 
-function scrubDiagnostic(d: BuildDiagnostic, snapshot: ProjectSnapshot): BuildDiagnostic {
-  const out: BuildDiagnostic = { ...d, message: scrub(d.message, snapshot.root) };
-  if (d.hint !== undefined) out.hint = scrub(d.hint, snapshot.root);
+/**
+ * Paths of this machine mean nothing to users (and are not theirs to know): the project's own
+ * location is dropped, the guest API's folder reads `whisker/`, Whisker's installation `whisker:`.
+ */
+function scrubDiagnostic(
+  d: BuildDiagnostic,
+  snapshot: ProjectSnapshot,
+  guestDirs: readonly string[],
+): BuildDiagnostic {
+  const clean = (text: string): string => {
+    let out = scrub(text, snapshot.root);
+    for (const dir of guestDirs) out = out.split(dir + sep).join('whisker/');
+    return out.split(WHISKER_ROOT + sep).join('whisker:');
+  };
+  const out: BuildDiagnostic = { ...d, message: clean(d.message) };
+  if (d.hint !== undefined) out.hint = clean(d.hint);
   return out;
 }
 

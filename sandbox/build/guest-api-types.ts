@@ -14,7 +14,8 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 /** The Whisker package's root: the repository in development, `dist/` when built. */
 export const WHISKER_ROOT = join(HERE, '..', '..');
 
-const GUEST_DIR = join(HERE, '..', 'guest');
+/** Where the guest runtime lives (`sandbox/guest/`). */
+export const GUEST_DIR = join(HERE, '..', 'guest');
 
 function locate(name: 'workflow' | 'activity'): string | undefined {
   return [`${name}.ts`, `${name}.d.ts`].map((file) => join(GUEST_DIR, file)).find((path) => existsSync(path));
@@ -26,6 +27,3 @@ export function defaultGuestApiTypes(): GuestApiTypes | undefined {
   const activity = locate('activity');
   return workflow !== undefined && activity !== undefined ? { workflow, activity } : undefined;
 }
-
-/** Where the shipped guest API is expected, for error messages. */
-export const EXPECTED_GUEST_API = join(GUEST_DIR, '{workflow,activity}.ts');

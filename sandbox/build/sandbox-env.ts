@@ -5,9 +5,11 @@
 import { TEXT_RESOURCE_EXTENSIONS } from './file-kinds.js';
 
 /**
- * Globals the sandbox gives user code (see issue #3 and `sandbox/guest/`): `console`, timers
- * (durable in workflows), seeded `crypto`, and `fetch` (an activity in workflows). Added unless the
- * project's own `lib` brings DOM or web worker globals, which declare the same names.
+ * Globals the sandbox gives user code besides ECMAScript's (`sandbox/guest/workflow-globals.ts`
+ * and the activity context): `console`, timers (durable in workflows), seeded `crypto`, `fetch` (an
+ * activity in workflows), `Headers`, `Response`, `TextEncoder`, `TextDecoder`, `queueMicrotask`.
+ * Added unless the project's own `lib` brings DOM or web worker globals, which declare the same
+ * names.
  */
 const SANDBOX_GLOBALS = `
 interface Console {
@@ -31,18 +33,28 @@ interface Crypto {
 }
 declare var crypto: Crypto;
 
-interface AbortSignal {
-  readonly aborted: boolean;
-  readonly reason: unknown;
-  throwIfAborted(): void;
-  addEventListener(type: 'abort', listener: () => void): void;
-  removeEventListener(type: 'abort', listener: () => void): void;
+interface TextEncoder {
+  readonly encoding: string;
+  encode(input?: string): Uint8Array;
+  encodeInto(source: string, destination: Uint8Array): { read: number; written: number };
 }
+declare var TextEncoder: { prototype: TextEncoder; new (): TextEncoder };
+interface TextDecoder {
+  readonly encoding: string;
+  readonly fatal: boolean;
+  readonly ignoreBOM: boolean;
+  decode(input?: ArrayBuffer | ArrayBufferView): string;
+}
+declare var TextDecoder: {
+  prototype: TextDecoder;
+  new (label?: string, options?: { fatal?: boolean; ignoreBOM?: boolean }): TextDecoder;
+};
 
 interface Headers extends Iterable<[string, string]> {
   append(name: string, value: string): void;
   delete(name: string): void;
   get(name: string): string | null;
+  getSetCookie(): string[];
   has(name: string): boolean;
   set(name: string, value: string): void;
   forEach(callback: (value: string, name: string, headers: Headers) => void): void;
@@ -59,7 +71,13 @@ interface RequestInit {
   headers?: HeadersInit;
   body?: BodyInit | null;
   redirect?: 'follow' | 'error' | 'manual';
-  signal?: AbortSignal | null;
+  /** An activity's cancellation signal (\`cancellationSignal()\` from whisker/activity). */
+  signal?: unknown;
+}
+interface ResponseInit {
+  status?: number;
+  statusText?: string;
+  headers?: HeadersInit;
 }
 interface Response {
   readonly ok: boolean;
@@ -71,8 +89,11 @@ interface Response {
   text(): Promise<string>;
   json(): Promise<any>;
   arrayBuffer(): Promise<ArrayBuffer>;
+  bytes(): Promise<Uint8Array>;
+  clone(): Response;
 }
-declare function fetch(input: string, init?: RequestInit): Promise<Response>;
+declare var Response: { prototype: Response; new (body?: BodyInit | null, init?: ResponseInit): Response };
+declare function fetch(input: string | { readonly href: string } | { readonly url: string }, init?: RequestInit): Promise<Response>;
 `;
 
 /**

@@ -8,9 +8,7 @@ import type {
   BuildOptions,
   BuildResult,
   BuildSuccess,
-  GuestApiTypes,
 } from '../../../sandbox/build/index.js';
-import { defaultGuestApiTypes } from '../../../sandbox/build/guest-api-types.js';
 import { buildProject, formatDiagnostic } from '../../../sandbox/build/index.js';
 
 export const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
@@ -76,13 +74,5 @@ export async function writeProject(
   return { dir, cleanup: temp.cleanup };
 }
 
-const FIXTURE_GUEST: GuestApiTypes = {
-  workflow: join(FIXTURES, 'guest-api/workflow.ts'),
-  activity: join(FIXTURES, 'guest-api/activity.ts'),
-};
-
-/** Type-check options: the real guest API once it exists (`sandbox/guest/`), else the stand-in. */
-export const TYPECHECK: BuildOptions = {
-  typecheck: true,
-  guestApiTypes: defaultGuestApiTypes() ?? FIXTURE_GUEST,
-};
+/** Type checking on, against the real guest API (`sandbox/guest/workflow.ts` and `activity.ts`). */
+export const TYPECHECK: BuildOptions = { typecheck: true };

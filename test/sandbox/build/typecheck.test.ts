@@ -143,3 +143,56 @@ describe('type checking', () => {
     expect(warm).toEqual(cold);
   });
 });
+
+describe('the sandbox globals and the guest API, as user code sees them', () => {
+  it('declares every global a workflow context has', async () => {
+    const { WORKFLOW_GLOBALS } = await import('../../../sandbox/guest/workflow-globals.js');
+    const names = WORKFLOW_GLOBALS.filter((name) => name !== 'undefined');
+    const result = await withProject(
+      { 'main.ts': `export function main(): unknown[] {\n  return [${names.join(', ')}];\n}\n` },
+      (dir) => buildOk(dir, TYPECHECK),
+    );
+    expect(result.artifact.entryPoints).toEqual([{ file: 'main.ts', name: 'main' }]);
+  });
+
+  it('types a realistic workflow and activity module against the real guest API', async () => {
+    const result = await withProject(
+      {
+        'main.ts': [
+          "import { proxyActivities, sleep, condition, log, uuid4 } from 'whisker/workflow';",
+          "import type * as activities from './activities.js';",
+          "import { lookup } from './activities.js';",
+          '',
+          "const { notify } = proxyActivities<typeof activities>({ startToCloseTimeout: '1m' });",
+          '',
+          'export async function main(user: string): Promise<string> {',
+          '  const id = uuid4();',
+          '  const status: number = await lookup(user);',
+          "  await sleep('5m');",
+          '  const done = await condition(() => status > 0, 1000);',
+          '  log.info(`checked ${id}`, { done });',
+          "  const response = await fetch('https://example.com/api', { headers: new Headers({ a: 'b' }) });",
+          '  const body = new TextDecoder().decode(new TextEncoder().encode(await response.text()));',
+          '  await notify(user, body);',
+          '  return body;',
+          '}',
+        ].join('\n'),
+        'activities.ts': [
+          "import { heartbeat, cancellationSignal, getSecret } from 'whisker/activity';",
+          '',
+          'export async function lookup(user: string): Promise<number> {',
+          '  heartbeat({ user });',
+          '  const response = await fetch(`https://example.com/${user}`, { signal: cancellationSignal() });',
+          "  return response.status + (getSecret('token')?.length ?? 0);",
+          '}',
+          '',
+          'export async function notify(user: string, message: string): Promise<void> {',
+          '  console.log(user, message);',
+          '}',
+        ].join('\n'),
+      },
+      (dir) => buildOk(dir, TYPECHECK),
+    );
+    expect(result.artifact.activities.map((a) => a.name)).toEqual(['lookup', 'notify']);
+  });
+});
