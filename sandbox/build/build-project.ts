@@ -1,7 +1,7 @@
 /**
  * `buildProject`: a project directory in, an immutable content-addressed artifact (or every
  * problem found) out. Steps: read the project once into memory, list exported functions, bundle the
- * workflow and activity halves (esbuild, in its own process) while type checking here, then hash.
+ * workflow and activity halves (esbuild), type check (TypeScript), then hash.
  */
 import { performance } from 'node:perf_hooks';
 import { dirname, sep } from 'node:path';
@@ -65,8 +65,9 @@ export async function buildProject(projectDir: string, options?: BuildOptions): 
     maxBundleBytes: compiled.limits.maxBundleBytes,
     tsconfigRaw: config.tsconfigRaw,
   };
-  // esbuild works in its own process: start both bundles, type check meanwhile, then collect.
-  const bundles = Promise.all([
+  // Both bundles at once (esbuild compiles in its own process; our plugin answers on this thread),
+  // then the type check, which is synchronous: running it first would only hold the plugin up.
+  const [workflowBundle, activityBundle] = await Promise.all([
     bundle({ ...common, kind: 'workflow', entryFiles: workflowFiles }),
     bundle({ ...common, kind: 'activity', entryFiles: activityFiles }),
   ]);
@@ -87,7 +88,6 @@ export async function buildProject(projectDir: string, options?: BuildOptions): 
     }
   }
 
-  const [workflowBundle, activityBundle] = await bundles;
   const bundleDiagnostics = [...diagnosticsOf(workflowBundle), ...diagnosticsOf(activityBundle)];
   diagnostics.push(...bundleDiagnostics, ...withoutBundlerDuplicates(typeDiagnostics, bundleDiagnostics));
   const forbidden = forbiddenImportSummary(diagnostics);

@@ -59,6 +59,7 @@ describe('buildProject on a small TypeScript project', () => {
       { file: 'lib/format.ts', name: 'formatTotal' },
       { file: 'workflows/order.ts', name: 'cancelOrder' },
       { file: 'workflows/order.ts', name: 'failLoudly' },
+      { file: 'workflows/order.ts', name: 'logoSignature' },
       { file: 'workflows/order.ts', name: 'processOrder' },
     ]);
     expect(artifact.activities).toEqual([
@@ -98,6 +99,8 @@ describe('buildProject on a small TypeScript project', () => {
       { name: 'chargeCard', args: ['o-1', 1234] },
       { name: 'sendEmail', args: ['Jane Doe', 'Thank you for your order.\nTotal: $12.34\n'] },
     ]);
+    // A binary resource imported as bytes.
+    expect((order.logoSignature as () => number[])()).toEqual([0x89, 0x50, 0x4e, 0x47]);
   });
 
   it('produces an activity bundle with the real activity functions', async () => {
@@ -128,8 +131,9 @@ describe('buildProject on a small TypeScript project', () => {
             activity: {},
           };
           const { modules } = bundleFn(api);
-          const out = await modules['workflows/order.ts'].processOrder({ id: 'x', customer: 'Al', cents: 1 });
-          return JSON.stringify({ out, calls, files: Object.keys(modules) });
+          const order = modules['workflows/order.ts'];
+          const out = await order.processOrder({ id: 'x', customer: 'Al', cents: 1 });
+          return JSON.stringify({ out, calls, files: Object.keys(modules), logo: order.logoSignature() });
         })()`,
         { promise: true },
       );
@@ -137,6 +141,7 @@ describe('buildProject on a small TypeScript project', () => {
         out: 'al:r',
         calls: ['chargeCard', 'sendEmail'],
         files: ['lib/format.ts', 'workflows/order.ts'],
+        logo: [0x89, 0x50, 0x4e, 0x47],
       });
     } finally {
       isolate.dispose();

@@ -72,6 +72,7 @@ describe('source maps', () => {
       sources: string[];
       sourcesContent: string[];
     };
+    // Binary resources (assets/logo.png) have no source lines to map.
     expect(map.sources.filter((s) => !s.startsWith('whisker:')).sort()).toEqual([
       'data/config.json',
       'lib/format.ts',

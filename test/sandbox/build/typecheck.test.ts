@@ -94,6 +94,20 @@ describe('type checking', () => {
     expect(loose.artifact.entryPoints).toEqual([{ file: 'main.ts', name: 'main' }]);
   });
 
+  it('resolves tsconfig.json paths aliases the same way when type checking and bundling', async () => {
+    const result = await withProject(
+      {
+        'tsconfig.json': '{ "compilerOptions": { "strict": true, "paths": { "@lib/*": ["./lib/*"] } } }',
+        'lib/util.ts': 'export const two = (): number => 2;\n',
+        'main.ts':
+          "import { two } from '@lib/util.js';\nexport function main(): number {\n  return two();\n}\n",
+      },
+      (dir) => buildOk(dir, TYPECHECK),
+    );
+    expect(result.artifact.sources).toEqual(['lib/util.ts', 'main.ts']);
+    expect(result.artifact.workflowBundle.code).toContain('var two = () => 2;');
+  });
+
   it('reports invalid tsconfig.json options with their location in the file', async () => {
     const diagnostics = await withProject(
       {
