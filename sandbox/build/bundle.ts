@@ -185,6 +185,10 @@ export function toDiagnostic(
       diagnostic.message = `Module ${module} has no export named "${name}".`;
       diagnostic.hint = `Check the name, or export "${name}" from ${module}.`;
     }
+  } else if (message.text.startsWith('Top-level await is currently not supported')) {
+    diagnostic.code = 'TOP_LEVEL_AWAIT';
+    diagnostic.message = 'Top-level await is not supported: modules are loaded synchronously in the sandbox.';
+    diagnostic.hint = 'Move the await into the exported function that needs the value.';
   } else {
     if (location === null) diagnostic.code = 'BUNDLE_ERROR';
     const notes = message.notes.map((n) => scrub(n.text, snapshot.root)).filter((n) => n !== '');

@@ -154,6 +154,19 @@ describe('build errors point at file:line:col with an excerpt', () => {
     }
   });
 
+  it('top-level await (module initialisation is synchronous in the sandbox)', async () => {
+    const project = await writeProject({
+      'main.ts': 'const config = await Promise.resolve(1);\nexport function main() {\n  return config;\n}\n',
+    });
+    try {
+      const d = only(await buildFails(project.dir, { typecheck: false }), 'TOP_LEVEL_AWAIT');
+      expect(d).toMatchObject({ file: 'main.ts', line: 1, column: 16 });
+      expect(d.hint).toBe('Move the await into the exported function that needs the value.');
+    } finally {
+      await project.cleanup();
+    }
+  });
+
   it('buildProjectOrThrow throws BuildFailedError with every diagnostic', async () => {
     const rejection = expect(buildProjectOrThrow(fixture('missing-export'), { typecheck: false })).rejects;
     await rejection.toBeInstanceOf(BuildFailedError);
