@@ -7,6 +7,7 @@ import type {
   ActivationOutcome,
   ActivityOutcome,
   ActivityTask,
+  LogLevel,
   QueryOutcome,
   WorkflowActivation,
   WorkflowQuery,
@@ -29,7 +30,11 @@ export interface FetchPolicy {
 export interface SandboxOptions {
   /** Number of runner processes. Default: one per core (`os.availableParallelism()`). */
   runners?: number;
-  /** CPU time one activation may use before it is stopped. Default 1000 ms. */
+  /**
+   * Time one activation job may run before it is stopped (the job's synchronous calls into the
+   * isolate, microtasks included), so how jobs are grouped into activations never matters.
+   * Also bounds the module code of a bundle when a context is created. Default 1000 ms.
+   */
   activationCpuLimitMs?: number;
   /** Heap limit of each isolate, in MiB. Default 128. */
   isolateMemoryLimitMb?: number;
@@ -41,6 +46,8 @@ export interface SandboxOptions {
 export interface ActivityCallbacks {
   /** Called for each `heartbeat(details)` of the activity. */
   onHeartbeat?: (details: unknown) => void;
+  /** Called for each log line of the activity (`log.*`, `console.*`). */
+  onLog?: (level: LogLevel, text: string) => void;
   /** Aborting cancels the attempt: the activity's `AbortSignal` fires, and the outcome is a cancellation error. */
   signal?: AbortSignal;
 }

@@ -1,0 +1,136 @@
+/**
+ * Replay matching: what differs between a recorded command and the one the code issues now.
+ * Pure and shared: the guest runs it while replaying, the engine and tools may run it too.
+ *
+ * Compared: the kind, then every field but `options` (activity and child options may change
+ * between deployments without changing what happened). For `fail`, only the error's name,
+ * message and code: its stack and source move whenever the file is edited.
+ * Values are compared deeply and structured-clone aware (Date, Map, Set, typed arrays,
+ * ArrayBuffer, bigint, RegExp, Error); `-0` equals `0` and a missing key equals `undefined`,
+ * because the journal's encoding does not keep those apart.
+ */
+import type { Command, FieldDifference } from '../protocol.js';
+import { childPath } from './serializable.js';
+
+/** At most this many differences are reported per command. */
+export const MAX_DIFFERENCES = 20;
+
+export function compareCommands(recorded: Command, issued: Command): FieldDifference[] {
+  const out: FieldDifference[] = [];
+  if (recorded.kind !== issued.kind) {
+    out.push({ path: 'kind', recorded: recorded.kind, issued: issued.kind });
+    return out;
+  }
+  const a = comparable(recorded);
+  const b = comparable(issued);
+  for (const key of unionKeys(a, b)) {
+    if (key === 'kind') continue;
+    diff(a[key], b[key], key, out);
+  }
+  return out;
+}
+
+function comparable(command: Command): Record<string, unknown> {
+  const copy: Record<string, unknown> = { ...command };
+  delete copy.options;
+  if (command.kind === 'fail') {
+    const error = command.error;
+    copy.error = { name: error.name, message: error.message, code: error.code };
+  }
+  return copy;
+}
+
+function unionKeys(a: object, b: object): string[] {
+  const keys = Object.keys(a);
+  for (const key of Object.keys(b)) if (!keys.includes(key)) keys.push(key);
+  return keys;
+}
+
+function tagOf(value: unknown): string {
+  return Object.prototype.toString.call(value).slice(8, -1);
+}
+
+function same(a: unknown, b: unknown): boolean {
+  return a === b || (typeof a === 'number' && typeof b === 'number' && Number.isNaN(a) && Number.isNaN(b));
+}
+
+function diff(recorded: unknown, issued: unknown, path: string, out: FieldDifference[]): void {
+  if (out.length >= MAX_DIFFERENCES || same(recorded, issued)) return;
+  const add = (): void => {
+    out.push({ path, recorded, issued });
+  };
+  if (typeof recorded !== 'object' || typeof issued !== 'object' || recorded === null || issued === null) {
+    add();
+    return;
+  }
+  const tag = tagOf(recorded);
+  if (tag !== tagOf(issued) || Array.isArray(recorded) !== Array.isArray(issued)) {
+    add();
+    return;
+  }
+  if (recorded instanceof Date && issued instanceof Date) {
+    if (!same(recorded.getTime(), issued.getTime())) add();
+    return;
+  }
+  if (recorded instanceof RegExp && issued instanceof RegExp) {
+    if (recorded.source !== issued.source || recorded.flags !== issued.flags) add();
+    return;
+  }
+  if (ArrayBuffer.isView(recorded) || recorded instanceof ArrayBuffer) {
+    if (!sameBytes(recorded, issued as ArrayBuffer | ArrayBufferView)) add();
+    return;
+  }
+  if (recorded instanceof Error && issued instanceof Error) {
+    diff(recorded.name, issued.name, `${path}.name`, out);
+    diff(recorded.message, issued.message, `${path}.message`, out);
+    return;
+  }
+  if (Array.isArray(recorded) && Array.isArray(issued)) {
+    if (recorded.length !== issued.length)
+      out.push({ path: `${path}.length`, recorded: recorded.length, issued: issued.length });
+    const n = Math.min(recorded.length, issued.length);
+    for (let i = 0; i < n; i++) diff(recorded[i], issued[i], `${path}[${i}]`, out);
+    return;
+  }
+  if (recorded instanceof Map && issued instanceof Map) {
+    if (recorded.size !== issued.size)
+      out.push({ path: `${path}.size`, recorded: recorded.size, issued: issued.size });
+    const a = [...recorded];
+    const b = [...issued];
+    for (let i = 0; i < Math.min(a.length, b.length); i++) {
+      const [ka, va] = a[i] as [unknown, unknown];
+      const [kb, vb] = b[i] as [unknown, unknown];
+      const keyDifferences: FieldDifference[] = [];
+      diff(ka, kb, `${path}.keys()[${i}]`, keyDifferences);
+      if (keyDifferences.length > 0) out.push(...keyDifferences.slice(0, MAX_DIFFERENCES - out.length));
+      else diff(va, vb, `${path}.get(${typeof ka === 'string' ? JSON.stringify(ka) : String(ka)})`, out);
+    }
+    return;
+  }
+  if (recorded instanceof Set && issued instanceof Set) {
+    if (recorded.size !== issued.size)
+      out.push({ path: `${path}.size`, recorded: recorded.size, issued: issued.size });
+    const a = [...recorded];
+    const b = [...issued];
+    for (let i = 0; i < Math.min(a.length, b.length); i++) diff(a[i], b[i], `${path}.values()[${i}]`, out);
+    return;
+  }
+  if (tag === 'Number' || tag === 'String' || tag === 'Boolean' || tag === 'BigInt') {
+    if (!same((recorded as { valueOf(): unknown }).valueOf(), (issued as { valueOf(): unknown }).valueOf()))
+      add();
+    return;
+  }
+  const a = recorded as Record<string, unknown>;
+  const b = issued as Record<string, unknown>;
+  for (const key of unionKeys(a, b)) diff(a[key], b[key], childPath(path, key), out);
+}
+
+function sameBytes(a: ArrayBuffer | ArrayBufferView, b: ArrayBuffer | ArrayBufferView): boolean {
+  const x =
+    a instanceof ArrayBuffer ? new Uint8Array(a) : new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  const y =
+    b instanceof ArrayBuffer ? new Uint8Array(b) : new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  if (x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
+}

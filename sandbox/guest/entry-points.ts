@@ -1,0 +1,37 @@
+/**
+ * The calls the runner makes into a context's runtime (one `dispatch(op, arg)` function per
+ * context, so one `Reference` per context). Shared by the guest runtime and the runner; no imports.
+ */
+
+/** Filenames scripts are compiled under: stack frames show these, and the runner maps them. */
+export const WORKFLOW_RUNTIME_FILE = 'whisker:///runtime/workflow.js';
+export const ACTIVITY_RUNTIME_FILE = 'whisker:///runtime/activity.js';
+export const WORKFLOW_BUNDLE_FILE = 'whisker:///bundle/workflow.js';
+export const ACTIVITY_BUNDLE_FILE = 'whisker:///bundle/activity.js';
+
+export const WorkflowOp = {
+  /** arg: the bundle's factory function. → `{ ok: true } | { ok: false, error, code }` */
+  bundle: 0,
+  /** arg: a Job. → DELIVERED | RETRY | STOPPED */
+  job: 1,
+  /** → DELIVERED | RETRY | STOPPED */
+  endReplay: 2,
+  /** → Conclusion | RETRY */
+  conclude: 3,
+  /** arg: `{ name, args }`. → QueryResult */
+  query: 4,
+} as const;
+
+export const ActivityOp = {
+  /** arg: the bundle's factory function. → `{ ok: true } | { ok: false, error, code }` */
+  bundle: 0,
+  /** arg: the activity's arguments. The outcome comes back through the `done` callback. */
+  start: 1,
+  /** arg: `[id, ok, value]`: a host operation finished. */
+  resolve: 2,
+  /** arg: reason. Fires the activity's AbortSignal. */
+  abort: 3,
+} as const;
+
+/** Status answers of `job` / `endReplay` (mirrors `workflow-runtime.ts`). */
+export const DeliverStatus = { delivered: 0, retry: 1, stopped: 2 } as const;

@@ -1,0 +1,463 @@
+/**
+ * The engine-side sandbox: a pool of runner processes.
+ *
+ * - Routing: a session's activations go to the runner holding its context (sticky); a new context
+ *   goes to the least-loaded runner. Activities go to the runner with the fewest in flight.
+ * - Batching: calls made in the same tick (before the next `setImmediate`) leave as one message
+ *   per runner; runners answer in batches.
+ * - Health: every `healthCheckIntervalMs` each runner is pinged; one that has not answered for
+ *   `max(2 × interval, CPU limit + 1 s)` is killed. A runner that exits (killed, crashed, or
+ *   aborted by an isolate, isolated-vm issue 527) is replaced; its in-flight activations answer
+ *   `context-lost`, its activities a retryable `RUNNER_LOST` error, and its sessions are forgotten
+ *   (their next activation without `init` answers `context-missing`).
+ * - Builds are sent to a runner once, right before the first request that needs them.
+ */
+import { WhiskerError } from '../../common/index.js';
+import type { ErrorData } from '../../common/index.js';
+import type { BuildArtifact } from '../artifact.js';
+import type {
+  ActivationOutcome,
+  ActivityOutcome,
+  ActivityTask,
+  QueryOutcome,
+  WorkflowActivation,
+  WorkflowQuery,
+} from '../protocol.js';
+import { FETCH_ACTIVITY_NAME } from '../protocol.js';
+import type { ActivityCallbacks, Sandbox, SandboxStats } from '../sandbox-types.js';
+import type { HostRequest, RunnerBuild, RunnerMessage, RunnerReply, RuntimeScripts } from '../runner/wire.js';
+import { RunnerProcess } from './runner-process.js';
+import type { CompiledSandboxOptions } from './sandbox-options.js';
+
+type PendingCall =
+  | { kind: 'activate'; sessionId: string; resolve(outcome: ActivationOutcome): void }
+  | { kind: 'query'; resolve(outcome: QueryOutcome): void }
+  | {
+      kind: 'activity';
+      resolve(outcome: ActivityOutcome): void;
+      callbacks: ActivityCallbacks;
+      detach(): void;
+    };
+
+/** Restarts closer together than this back off (a runner that dies at once is not respawned in a loop). */
+const RESTART_BACKOFF_MS = [0, 100, 500, 2_000, 5_000];
+const STOP_GRACE_MS = 2_000;
+
+class RunnerSlot {
+  process: RunnerProcess | undefined;
+  ready = false;
+  readonly builds = new Set<string>();
+  readonly sessions = new Set<string>();
+  readonly pending = new Map<number, PendingCall>();
+  outbox: HostRequest[] = [];
+  flushScheduled = false;
+  activities = 0;
+  pingSentAt: number | undefined;
+  lastAnswerAt = Date.now();
+  recentRestarts = 0;
+  lastStartAt = 0;
+  restartTimer: NodeJS.Timeout | undefined;
+
+  constructor(readonly index: number) {}
+
+  get load(): number {
+    return this.sessions.size + this.pending.size;
+  }
+}
+
+export class RunnerPool implements Sandbox {
+  private readonly slots: RunnerSlot[];
+  private readonly builds = new Map<string, RunnerBuild>();
+  private readonly sessionSlots = new Map<string, RunnerSlot>();
+  private nextId = 1;
+  private restarts = 0;
+  private closed = false;
+  private healthTimer: NodeJS.Timeout | undefined;
+  private readonly unresponsiveAfterMs: number;
+
+  constructor(
+    private readonly options: CompiledSandboxOptions,
+    private readonly runtime: RuntimeScripts,
+  ) {
+    this.slots = Array.from({ length: options.runners }, (_, index) => new RunnerSlot(index));
+    this.unresponsiveAfterMs = Math.max(
+      2 * options.healthCheckIntervalMs,
+      options.activationCpuLimitMs + 1_000,
+    );
+  }
+
+  /** Starts every runner and waits until each answered; fails (and stops them) if one cannot start. */
+  async start(): Promise<void> {
+    for (const slot of this.slots) this.spawn(slot);
+    try {
+      await Promise.all(
+        this.slots.flatMap((slot) => (slot.process === undefined ? [] : [slot.process.ready])),
+      );
+    } catch (error) {
+      await this.close();
+      throw new RunnerStartError(error);
+    }
+    this.healthTimer = setInterval(() => this.checkHealth(), this.options.healthCheckIntervalMs);
+    this.healthTimer.unref();
+  }
+
+  /** Process ids of the live runners (for operations and tests). */
+  runnerPids(): number[] {
+    return this.slots.flatMap((slot) =>
+      slot.process?.alive === true && slot.process.pid !== undefined ? [slot.process.pid] : [],
+    );
+  }
+
+  registerBuild(artifact: BuildArtifact): void {
+    if (this.builds.has(artifact.hash)) return;
+    this.builds.set(artifact.hash, {
+      hash: artifact.hash,
+      workflowBundle: artifact.workflowBundle,
+      activityBundle: artifact.activityBundle,
+      activities: artifact.activities,
+      entryPoints: artifact.entryPoints,
+      resources: artifact.resources,
+    });
+  }
+
+  activate(activation: WorkflowActivation): Promise<ActivationOutcome> {
+    const { sessionId } = activation;
+    if (this.closed) return Promise.resolve({ kind: 'context-lost', sessionId, error: closedError() });
+    let slot = this.sessionSlots.get(sessionId);
+    if (activation.init !== undefined) {
+      const hash = activation.init.buildHash;
+      if (!this.builds.has(hash)) {
+        return Promise.resolve({ kind: 'failed', sessionId, error: buildNotRegistered(hash) });
+      }
+      if (slot === undefined) {
+        slot = this.leastLoaded((s) => s.load);
+        this.sessionSlots.set(sessionId, slot);
+        slot.sessions.add(sessionId);
+      }
+      this.ensureBuild(slot, hash);
+    } else if (slot === undefined) {
+      return Promise.resolve({ kind: 'context-missing', sessionId });
+    }
+    const target = slot;
+    return new Promise((resolve) => {
+      const id = this.nextId++;
+      target.pending.set(id, { kind: 'activate', sessionId, resolve });
+      this.enqueue(target, { op: 'activate', id, activation });
+    });
+  }
+
+  query(query: WorkflowQuery): Promise<QueryOutcome> {
+    const slot = this.sessionSlots.get(query.sessionId);
+    if (this.closed || slot === undefined) return Promise.resolve({ kind: 'context-missing' });
+    return new Promise((resolve) => {
+      const id = this.nextId++;
+      slot.pending.set(id, { kind: 'query', resolve });
+      this.enqueue(slot, { op: 'query', id, query });
+    });
+  }
+
+  evict(sessionId: string): void {
+    const slot = this.sessionSlots.get(sessionId);
+    if (slot === undefined) return;
+    this.forget(sessionId);
+    if (!this.closed) this.enqueue(slot, { op: 'evict', sessionId });
+  }
+
+  runActivity(task: ActivityTask, callbacks: ActivityCallbacks = {}): Promise<ActivityOutcome> {
+    if (this.closed) return Promise.resolve(cancelled(task, 'the sandbox is closed'));
+    if (task.name !== FETCH_ACTIVITY_NAME && !this.builds.has(task.buildHash)) {
+      return Promise.resolve({ ok: false, error: buildNotRegistered(task.buildHash) });
+    }
+    const signal = callbacks.signal;
+    if (signal?.aborted === true) return Promise.resolve(cancelled(task, reasonOf(signal)));
+    const slot = this.leastLoaded((s) => s.activities);
+    if (task.name !== FETCH_ACTIVITY_NAME) this.ensureBuild(slot, task.buildHash);
+    return new Promise((resolve) => {
+      const id = this.nextId++;
+      const onAbort = (): void => {
+        if (slot.pending.has(id)) this.enqueue(slot, { op: 'cancelActivity', id, reason: reasonOf(signal) });
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      slot.activities++;
+      slot.pending.set(id, {
+        kind: 'activity',
+        resolve,
+        callbacks,
+        detach: () => {
+          slot.activities--;
+          signal?.removeEventListener('abort', onAbort);
+        },
+      });
+      this.enqueue(slot, { op: 'activity', id, task });
+    });
+  }
+
+  stats(): SandboxStats {
+    let activations = 0;
+    let activities = 0;
+    for (const slot of this.slots) {
+      for (const call of slot.pending.values()) {
+        if (call.kind === 'activate') activations++;
+        else if (call.kind === 'activity') activities++;
+      }
+    }
+    return {
+      runners: this.slots.filter((slot) => slot.process?.alive === true).length,
+      runnerRestarts: this.restarts,
+      contexts: this.sessionSlots.size,
+      activationsInFlight: activations,
+      activitiesInFlight: activities,
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.healthTimer !== undefined) clearInterval(this.healthTimer);
+    await Promise.all(
+      this.slots.map(async (slot) => {
+        if (slot.restartTimer !== undefined) clearTimeout(slot.restartTimer);
+        this.failPending(slot, closedError());
+        await slot.process?.stop(STOP_GRACE_MS);
+      }),
+    );
+    this.sessionSlots.clear();
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  private leastLoaded(load: (slot: RunnerSlot) => number): RunnerSlot {
+    let best = this.slots[0] as RunnerSlot;
+    let bestLoad = Number.POSITIVE_INFINITY;
+    for (const slot of this.slots) {
+      // A runner being replaced still takes work (it is queued until the new process is ready),
+      // but a ready one is preferred.
+      const value = load(slot) + (slot.ready ? 0 : 1_000_000);
+      if (value < bestLoad) {
+        best = slot;
+        bestLoad = value;
+      }
+    }
+    return best;
+  }
+
+  private ensureBuild(slot: RunnerSlot, hash: string): void {
+    if (slot.builds.has(hash)) return;
+    const build = this.builds.get(hash);
+    if (build === undefined) return;
+    slot.builds.add(hash);
+    slot.outbox.push({ op: 'build', build });
+  }
+
+  private forget(sessionId: string): void {
+    const slot = this.sessionSlots.get(sessionId);
+    if (slot === undefined) return;
+    this.sessionSlots.delete(sessionId);
+    slot.sessions.delete(sessionId);
+  }
+
+  private enqueue(slot: RunnerSlot, request: HostRequest): void {
+    slot.outbox.push(request);
+    if (slot.flushScheduled) return;
+    slot.flushScheduled = true;
+    setImmediate(() => this.flush(slot));
+  }
+
+  private flush(slot: RunnerSlot): void {
+    slot.flushScheduled = false;
+    if (!slot.ready || slot.process === undefined || slot.outbox.length === 0) return;
+    const items = slot.outbox;
+    slot.outbox = [];
+    slot.process.send({ t: 'batch', items });
+  }
+
+  private spawn(slot: RunnerSlot): void {
+    slot.ready = false;
+    slot.lastStartAt = Date.now();
+    const runner = new RunnerProcess((message) => this.onMessage(slot, runner, message));
+    slot.process = runner;
+    runner.send({ t: 'start', options: this.runnerOptions(), runtime: this.runtime });
+    void runner.ready.then(
+      () => {
+        if (slot.process !== runner) return;
+        slot.ready = true;
+        slot.lastAnswerAt = Date.now();
+        slot.pingSentAt = undefined;
+        this.flush(slot);
+      },
+      () => undefined,
+    );
+    void runner.exited.then(() => this.onExit(slot, runner));
+  }
+
+  private runnerOptions(): {
+    activationCpuLimitMs: number;
+    isolateMemoryLimitMb: number;
+    fetch: CompiledSandboxOptions['fetch'];
+  } {
+    return {
+      activationCpuLimitMs: this.options.activationCpuLimitMs,
+      isolateMemoryLimitMb: this.options.isolateMemoryLimitMb,
+      fetch: this.options.fetch,
+    };
+  }
+
+  private onMessage(slot: RunnerSlot, runner: RunnerProcess, message: RunnerMessage): void {
+    if (slot.process !== runner) return;
+    slot.lastAnswerAt = Date.now();
+    if (message.t !== 'batch') return;
+    for (const reply of message.items) this.onReply(slot, reply);
+  }
+
+  private onReply(slot: RunnerSlot, reply: RunnerReply): void {
+    switch (reply.op) {
+      case 'pong':
+        slot.pingSentAt = undefined;
+        return;
+      case 'lost':
+        for (const sessionId of reply.sessionIds)
+          if (this.sessionSlots.get(sessionId) === slot) this.forget(sessionId);
+        return;
+      case 'heartbeat': {
+        const call = slot.pending.get(reply.id);
+        if (call?.kind === 'activity') call.callbacks.onHeartbeat?.(reply.details);
+        return;
+      }
+      case 'activityLog': {
+        const call = slot.pending.get(reply.id);
+        if (call?.kind === 'activity') call.callbacks.onLog?.(reply.level, reply.text);
+        return;
+      }
+      case 'activated': {
+        const call = slot.pending.get(reply.id);
+        if (call?.kind !== 'activate') return;
+        slot.pending.delete(reply.id);
+        // The runner dropped the context on anything but success.
+        if (reply.outcome.kind !== 'ok' && this.sessionSlots.get(call.sessionId) === slot)
+          this.forget(call.sessionId);
+        call.resolve(reply.outcome);
+        return;
+      }
+      case 'queried': {
+        const call = slot.pending.get(reply.id);
+        if (call?.kind !== 'query') return;
+        slot.pending.delete(reply.id);
+        call.resolve(reply.outcome);
+        return;
+      }
+      case 'activityDone': {
+        const call = slot.pending.get(reply.id);
+        if (call?.kind !== 'activity') return;
+        slot.pending.delete(reply.id);
+        call.detach();
+        call.resolve(reply.outcome);
+        return;
+      }
+    }
+  }
+
+  private onExit(slot: RunnerSlot, runner: RunnerProcess): void {
+    if (slot.process !== runner) return;
+    slot.ready = false;
+    const pid = runner.pid;
+    this.failPending(slot, {
+      name: 'RunnerLostError',
+      code: 'RUNNER_LOST',
+      message: `Sandbox runner process ${pid} exited while this call was in flight (an isolate may have aborted it); retry from the journal.`,
+      retryable: true,
+    });
+    if (this.closed) return;
+    this.restarts++;
+    const sinceLast = Date.now() - slot.lastStartAt;
+    slot.recentRestarts = sinceLast < 10_000 ? slot.recentRestarts + 1 : 0;
+    const delay = RESTART_BACKOFF_MS[Math.min(slot.recentRestarts, RESTART_BACKOFF_MS.length - 1)] ?? 0;
+    slot.restartTimer = setTimeout(() => {
+      slot.restartTimer = undefined;
+      if (!this.closed) this.spawn(slot);
+    }, delay);
+  }
+
+  /** Settles every call in flight on `slot` and forgets its sessions and builds. */
+  private failPending(slot: RunnerSlot, error: ErrorData): void {
+    const calls = [...slot.pending.values()];
+    slot.pending.clear();
+    slot.outbox = [];
+    for (const sessionId of slot.sessions) this.sessionSlots.delete(sessionId);
+    slot.sessions.clear();
+    slot.builds.clear();
+    slot.pingSentAt = undefined;
+    for (const call of calls) {
+      if (call.kind === 'activate') call.resolve({ kind: 'context-lost', sessionId: call.sessionId, error });
+      else if (call.kind === 'query') call.resolve({ kind: 'context-missing' });
+      else {
+        call.detach();
+        call.resolve({ ok: false, error });
+      }
+    }
+  }
+
+  private checkHealth(): void {
+    const now = Date.now();
+    for (const slot of this.slots) {
+      const runner = slot.process;
+      if (!slot.ready || runner === undefined || !runner.alive) continue;
+      if (slot.pingSentAt !== undefined) {
+        if (
+          now - slot.pingSentAt > this.unresponsiveAfterMs &&
+          now - slot.lastAnswerAt > this.unresponsiveAfterMs
+        ) {
+          runner.kill('SIGKILL');
+        }
+        continue;
+      }
+      slot.pingSentAt = now;
+      runner.send({ t: 'batch', items: [{ op: 'ping', id: this.nextId++ }] });
+    }
+  }
+}
+
+export class RunnerStartError extends WhiskerError {
+  constructor(cause: unknown) {
+    super(
+      'RUNNER_START_FAILED',
+      `A sandbox runner process could not start: ${cause instanceof Error ? cause.message : String(cause)}. Check that isolated-vm is installed for this Node.js version (npm rebuild isolated-vm).`,
+      { cause },
+    );
+  }
+}
+
+function closedError(): ErrorData {
+  return {
+    name: 'SandboxClosedError',
+    code: 'SANDBOX_CLOSED',
+    message: 'The sandbox was closed while this call was in flight.',
+    retryable: true,
+  };
+}
+
+function buildNotRegistered(hash: string): ErrorData {
+  return {
+    name: 'BuildNotRegisteredError',
+    code: 'BUILD_NOT_REGISTERED',
+    message: `Build ${hash} is not registered with the sandbox; call sandbox.registerBuild(artifact) before running its code.`,
+    retryable: false,
+  };
+}
+
+function reasonOf(signal: AbortSignal | undefined): string {
+  const reason: unknown = signal?.reason;
+  if (reason instanceof Error) return reason.message;
+  return typeof reason === 'string' ? reason : 'cancelled';
+}
+
+function cancelled(task: ActivityTask, reason: string): ActivityOutcome {
+  return {
+    ok: false,
+    error: {
+      name: 'CancelledFailure',
+      code: 'CANCELLED',
+      message: `Activity ${task.name} was cancelled: ${reason}`,
+      retryable: false,
+    },
+  };
+}

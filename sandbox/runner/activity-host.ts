@@ -1,0 +1,410 @@
+/**
+ * Activity attempts inside a runner. Each attempt runs in a fresh context of an isolate it has to
+ * itself (isolates are pooled per build and reused after a clean finish), so a timed-out attempt is
+ * stopped by disposing its isolate without touching workflows or other attempts.
+ *
+ * Setting up the context is synchronous and bounded by the CPU limit (it runs the bundle's module
+ * code). The function itself starts with an asynchronous `apply`, so it runs on isolated-vm's
+ * threads and never holds the runner's main thread; host operations (fetch, timers) answer through
+ * asynchronous `apply` calls too, and the outcome arrives through the `done` callback as soon as
+ * the function settles (a pure computation: one round trip engine → runner → engine).
+ * Start-to-close is enforced by wall clock: when it passes, the isolate is disposed, which stops
+ * even a synchronous endless loop.
+ */
+import ivm from 'isolated-vm';
+import { randomBytes } from 'node:crypto';
+
+import type { ErrorData } from '../../common/index.js';
+import type { ActivityOutcome, ActivityTask, FetchRequestData, LogLevel } from '../protocol.js';
+import { FETCH_ACTIVITY_NAME } from '../protocol.js';
+import type { ActivitySetup } from '../guest/activity-entry.js';
+import { ACTIVITY_BUNDLE_FILE, ACTIVITY_RUNTIME_FILE, ActivityOp } from '../guest/entry-points.js';
+import type { BundleAnswer } from '../guest/workflow-entry.js';
+import { classifyIsolateError } from './isolate-errors.js';
+import type { PolicyFetch } from './policy-fetch.js';
+import { fetchErrorData } from './policy-fetch.js';
+import type { RunnerBuildEntry, RunnerBuilds } from './runner-builds.js';
+import { mapErrorData } from './source-mapping.js';
+
+/** Idle isolates kept per build for the next attempts. */
+const MAX_IDLE_ISOLATES_PER_BUILD = 2;
+const MAX_RANDOM_BYTES = 65_536;
+
+export interface ActivityReporter {
+  done(id: number, outcome: ActivityOutcome): void;
+  heartbeat(id: number, details: unknown): void;
+  log(id: number, level: LogLevel, text: string): void;
+}
+
+export interface ActivityHostOptions {
+  memoryLimitMb: number;
+  /** Bound of each synchronous setup step (module code of the bundle). */
+  cpuLimitMs: number;
+  runtimeCode: string;
+  fetch: PolicyFetch;
+  reporter: ActivityReporter;
+}
+
+interface IsolateSlot {
+  build: RunnerBuildEntry;
+  isolate: ivm.Isolate;
+  runtimeScript: ivm.Script;
+  bundleScript: ivm.Script;
+}
+
+interface HostOperation {
+  abort?: AbortController;
+  timer?: NodeJS.Timeout;
+}
+
+interface Attempt {
+  id: number;
+  task: ActivityTask;
+  build?: RunnerBuildEntry;
+  slot?: IsolateSlot;
+  context?: ivm.Context;
+  dispatch?: ivm.Reference<(op: number, arg: unknown) => unknown>;
+  deadline?: NodeJS.Timeout;
+  /** `performance.now()` at the start-to-close deadline. */
+  endsAt: number;
+  /** Aborts the built-in fetch and the attempt's host fetches. */
+  controller: AbortController;
+  operations: Map<number, HostOperation>;
+  /** The engine has its outcome (the attempt may still be running, e.g. after a cancel). */
+  reported: boolean;
+  /** Resources released. */
+  closed: boolean;
+}
+
+export class ActivityHost {
+  private readonly idle = new Map<string, IsolateSlot[]>();
+  private readonly attempts = new Map<number, Attempt>();
+
+  constructor(
+    private readonly builds: RunnerBuilds,
+    private readonly options: ActivityHostOptions,
+  ) {}
+
+  get inFlight(): number {
+    return this.attempts.size;
+  }
+
+  run(id: number, task: ActivityTask): void {
+    const attempt: Attempt = {
+      id,
+      task,
+      endsAt: performance.now() + task.startToCloseTimeoutMs,
+      controller: new AbortController(),
+      operations: new Map(),
+      reported: false,
+      closed: false,
+    };
+    this.attempts.set(id, attempt);
+    attempt.deadline = setTimeout(() => this.timedOut(attempt), Math.max(1, task.startToCloseTimeoutMs));
+    if (task.name === FETCH_ACTIVITY_NAME) {
+      this.runBuiltinFetch(attempt);
+      return;
+    }
+    const build = this.builds.get(task.buildHash);
+    if (build === undefined) {
+      this.settle(
+        attempt,
+        failure(
+          'BuildNotRegisteredError',
+          'BUILD_NOT_REGISTERED',
+          `Build ${task.buildHash} is not registered with the sandbox.`,
+          false,
+        ),
+        false,
+      );
+      return;
+    }
+    attempt.build = build;
+    const exported = build.activity(task.name);
+    if (exported === undefined) {
+      const known = build.build.activities.map((a) => a.name).join(', ') || 'none';
+      this.settle(
+        attempt,
+        failure(
+          'ActivityNotFoundError',
+          'ACTIVITY_NOT_FOUND',
+          `Activity ${JSON.stringify(task.name)} is not exported by any activity module of build ${task.buildHash} (activities: ${known}).`,
+          false,
+        ),
+        false,
+      );
+      return;
+    }
+    this.start(attempt, build, {
+      info: task.info,
+      variables: task.variables,
+      secrets: task.secrets,
+      file: exported.file,
+      name: exported.name,
+    });
+  }
+
+  cancel(id: number, reason: string): void {
+    const attempt = this.attempts.get(id);
+    if (attempt === undefined || attempt.reported) return;
+    attempt.controller.abort();
+    attempt.dispatch
+      ?.apply(undefined, [ActivityOp.abort, reason], { arguments: { copy: true } })
+      .catch(() => undefined);
+    this.report(
+      attempt,
+      failure(
+        'CancelledFailure',
+        'CANCELLED',
+        `Activity ${attempt.task.name} was cancelled: ${reason}`,
+        false,
+      ),
+    );
+    // The attempt may ignore its signal: it is discarded when it ends or at its deadline.
+    if (attempt.dispatch === undefined) this.close(attempt, false);
+  }
+
+  dispose(): void {
+    for (const attempt of [...this.attempts.values()]) {
+      this.report(attempt, failure('CancelledFailure', 'CANCELLED', 'The sandbox is shutting down.', true));
+      this.close(attempt, false);
+    }
+    for (const slots of this.idle.values())
+      for (const slot of slots) if (!slot.isolate.isDisposed) slot.isolate.dispose();
+    this.idle.clear();
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  private takeIsolate(build: RunnerBuildEntry): IsolateSlot {
+    const idle = this.idle.get(build.hash);
+    const slot = idle?.pop();
+    if (slot !== undefined && !slot.isolate.isDisposed) return slot;
+    const isolate = new ivm.Isolate({ memoryLimit: this.options.memoryLimitMb });
+    return {
+      build,
+      isolate,
+      runtimeScript: isolate.compileScriptSync(this.options.runtimeCode, { filename: ACTIVITY_RUNTIME_FILE }),
+      bundleScript: isolate.compileScriptSync(build.build.activityBundle.code, {
+        filename: ACTIVITY_BUNDLE_FILE,
+      }),
+    };
+  }
+
+  private start(attempt: Attempt, build: RunnerBuildEntry, setup: ActivitySetup): void {
+    const slot = this.takeIsolate(build);
+    attempt.slot = slot;
+    const timeout = (): number =>
+      Math.max(1, Math.min(this.options.cpuLimitMs, Math.ceil(attempt.endsAt - performance.now())));
+    try {
+      const context = slot.isolate.createContextSync();
+      attempt.context = context;
+      const setupFn = slot.runtimeScript.runSync(context, {
+        reference: true,
+        timeout: timeout(),
+      }) as ivm.Reference<(...args: unknown[]) => unknown>;
+      const id = attempt.id;
+      const { reporter } = this.options;
+      const callbacks = [
+        new ivm.Callback(
+          (opId: number, op: string, arg: unknown) => this.hostOperation(attempt, opId, op, arg),
+          { ignored: true },
+        ),
+        new ivm.Callback((details: unknown) => !attempt.reported && reporter.heartbeat(id, details), {
+          ignored: true,
+        }),
+        new ivm.Callback(
+          (level: LogLevel, text: string) => !attempt.reported && reporter.log(id, level, text),
+          { ignored: true },
+        ),
+        new ivm.Callback((outcome: ActivityOutcome) => this.settle(attempt, outcome, true), {
+          ignored: true,
+        }),
+        build.readResource,
+        new ivm.Callback(
+          (length: number) =>
+            new Uint8Array(randomBytes(Math.min(Math.max(0, length | 0), MAX_RANDOM_BYTES))),
+        ),
+      ];
+      const dispatch = setupFn.applySync(undefined, [...callbacks, new ivm.ExternalCopy(setup).copyInto()], {
+        result: { reference: true },
+        timeout: timeout(),
+      }) as ivm.Reference<(op: number, arg: unknown) => unknown>;
+      setupFn.release();
+      attempt.dispatch = dispatch;
+      const factory = slot.bundleScript.runSync(context, {
+        reference: true,
+        timeout: timeout(),
+      }) as ivm.Reference<unknown>;
+      const answer = dispatch.applySync(
+        undefined,
+        [ActivityOp.bundle, factory.derefInto({ release: true })],
+        {
+          result: { copy: true },
+          timeout: timeout(),
+        },
+      ) as BundleAnswer;
+      if (!answer.ok) {
+        const error = mapErrorData(answer.error, build.activityMap);
+        this.settle(attempt, { ok: false, error: { ...error, code: error.code ?? answer.code } }, true);
+        return;
+      }
+      // Asynchronous: the function may compute for as long as its start-to-close allows without
+      // holding the runner's main thread; the outcome comes back through the `done` callback.
+      dispatch
+        .apply(undefined, [ActivityOp.start, attempt.task.args], { arguments: { copy: true } })
+        .catch((error: unknown) => this.isolateFailed(attempt, error));
+    } catch (error) {
+      this.isolateFailed(attempt, error, 'setup');
+    }
+  }
+
+  /** An exception from the isolate: the deadline (sync loop), the memory limit, or a bug. */
+  private isolateFailed(attempt: Attempt, error: unknown, phase: 'setup' | 'run' = 'run'): void {
+    if (attempt.reported && attempt.closed) return;
+    const kind = classifyIsolateError(error, attempt.slot?.isolate, {
+      memoryLimitMb: this.options.memoryLimitMb,
+      cpuLimitMs: this.options.cpuLimitMs,
+      what: `The module code of activity ${attempt.task.name}`,
+    });
+    if (kind.code === 'CPU_LIMIT_EXCEEDED' && phase === 'setup' && performance.now() < attempt.endsAt) {
+      this.report(attempt, { ok: false, error: kind.error });
+      this.close(attempt, false);
+      return;
+    }
+    if (kind.code === 'CPU_LIMIT_EXCEEDED') {
+      this.timedOut(attempt);
+      return;
+    }
+    if (kind.code === 'ISOLATE_DISPOSED' && attempt.reported) {
+      this.close(attempt, false);
+      return;
+    }
+    this.report(attempt, {
+      ok: false,
+      error: kind.code === 'MEMORY_LIMIT_EXCEEDED' ? kind.error : { ...kind.error, retryable: true },
+    });
+    this.close(attempt, false);
+  }
+
+  private timedOut(attempt: Attempt): void {
+    this.report(
+      attempt,
+      failure(
+        'ActivityTimeoutError',
+        'ACTIVITY_TIMEOUT',
+        `Activity ${attempt.task.name} (session ${attempt.task.info.sessionId}, seq ${attempt.task.info.seq}, attempt ${attempt.task.info.attempt}) did not finish within its start-to-close timeout of ${attempt.task.startToCloseTimeoutMs} ms; the attempt was discarded.`,
+        true,
+      ),
+    );
+    this.close(attempt, false);
+  }
+
+  private hostOperation(attempt: Attempt, opId: number, op: string, arg: unknown): void {
+    if (attempt.closed) return;
+    switch (op) {
+      case 'fetch': {
+        const controller = new AbortController();
+        attempt.operations.set(opId, { abort: controller });
+        const signal = AbortSignal.any([controller.signal, attempt.controller.signal]);
+        this.options.fetch.fetch(arg as FetchRequestData, signal).then(
+          (result) => this.answer(attempt, opId, true, result),
+          (error: unknown) => this.answer(attempt, opId, false, fetchErrorData(error)),
+        );
+        return;
+      }
+      case 'fetchAbort':
+        attempt.operations.get(Number(arg))?.abort?.abort();
+        attempt.operations.delete(Number(arg));
+        return;
+      case 'sleep': {
+        const ms = Math.max(0, Math.min(Number(arg) || 0, 2_147_483_647));
+        attempt.operations.set(opId, {
+          timer: setTimeout(() => this.answer(attempt, opId, true, undefined), ms),
+        });
+        return;
+      }
+    }
+  }
+
+  private answer(attempt: Attempt, opId: number, ok: boolean, value: unknown): void {
+    if (!attempt.operations.delete(opId) || attempt.closed || attempt.dispatch === undefined) return;
+    attempt.dispatch
+      .apply(undefined, [ActivityOp.resolve, [opId, ok, value]], { arguments: { copy: true } })
+      .catch((error: unknown) => this.isolateFailed(attempt, error));
+  }
+
+  private runBuiltinFetch(attempt: Attempt): void {
+    const request = attempt.task.args[0] as Partial<FetchRequestData> | undefined;
+    if (
+      typeof request !== 'object' ||
+      request === null ||
+      typeof request.url !== 'string' ||
+      typeof request.method !== 'string' ||
+      !Array.isArray(request.headers)
+    ) {
+      this.settle(
+        attempt,
+        failure(
+          'InvalidArgumentError',
+          'INVALID_ARGUMENT',
+          `${FETCH_ACTIVITY_NAME} takes one FetchRequestData argument { url, method, headers, body? }.`,
+          false,
+        ),
+        false,
+      );
+      return;
+    }
+    this.options.fetch.fetch(request as FetchRequestData, attempt.controller.signal).then(
+      (result) => this.settle(attempt, { ok: true, result }, false),
+      (error: unknown) => this.settle(attempt, { ok: false, error: fetchErrorData(error) }, false),
+    );
+  }
+
+  private report(attempt: Attempt, outcome: ActivityOutcome): void {
+    if (attempt.reported) return;
+    attempt.reported = true;
+    let reported = outcome;
+    if (!outcome.ok && attempt.build !== undefined)
+      reported = { ok: false, error: mapErrorData(outcome.error, attempt.build.activityMap) };
+    this.options.reporter.done(attempt.id, reported);
+  }
+
+  /** The attempt ended with `outcome`; its isolate may be reused when it ended cleanly. */
+  private settle(attempt: Attempt, outcome: ActivityOutcome, reusable: boolean): void {
+    const abandoned = attempt.reported;
+    this.report(attempt, outcome);
+    this.close(attempt, reusable && !abandoned && attempt.operations.size === 0);
+  }
+
+  private close(attempt: Attempt, reuse: boolean): void {
+    if (attempt.closed) return;
+    attempt.closed = true;
+    this.attempts.delete(attempt.id);
+    if (attempt.deadline !== undefined) clearTimeout(attempt.deadline);
+    attempt.controller.abort();
+    for (const operation of attempt.operations.values()) {
+      operation.abort?.abort();
+      if (operation.timer !== undefined) clearTimeout(operation.timer);
+    }
+    attempt.operations.clear();
+    const slot = attempt.slot;
+    if (slot === undefined) return;
+    attempt.dispatch?.release();
+    const idle = this.idle.get(slot.build.hash) ?? [];
+    if (reuse && !slot.isolate.isDisposed && idle.length < MAX_IDLE_ISOLATES_PER_BUILD) {
+      attempt.context?.release();
+      idle.push(slot);
+      this.idle.set(slot.build.hash, idle);
+    } else if (!slot.isolate.isDisposed) slot.isolate.dispose();
+  }
+}
+
+function failure(
+  name: string,
+  code: string,
+  message: string,
+  retryable: boolean,
+): { ok: false; error: ErrorData } {
+  return { ok: false, error: { name, code, message, retryable } };
+}

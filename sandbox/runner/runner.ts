@@ -1,0 +1,142 @@
+/**
+ * A runner process's dispatcher: takes the host's batches, runs them in order (workflow calls are
+ * synchronous; activities continue asynchronously), and answers in batches. Long batches yield to
+ * the event loop every few milliseconds so pings (health checks) and activity callbacks are
+ * served while it works.
+ */
+import { setImmediate as nextTurn } from 'node:timers/promises';
+
+import type { ErrorData } from '../../common/index.js';
+import type { LogLevel } from '../protocol.js';
+import { ActivityHost } from './activity-host.js';
+import { PolicyFetch } from './policy-fetch.js';
+import { RunnerBuilds } from './runner-builds.js';
+import type { HostRequest, RunnerOptions, RunnerReply, RuntimeScripts } from './wire.js';
+import { WorkflowHost } from './workflow-host.js';
+
+/** Work done before yielding to the event loop. */
+const SLICE_MS = 10;
+
+export class Runner {
+  private readonly builds = new RunnerBuilds();
+  private readonly workflows: WorkflowHost;
+  private readonly activities: ActivityHost;
+  private queue: HostRequest[] = [];
+  private processing = false;
+  private outbox: RunnerReply[] = [];
+  private flushScheduled = false;
+
+  constructor(
+    options: RunnerOptions,
+    runtime: RuntimeScripts,
+    private readonly send: (items: RunnerReply[]) => void,
+  ) {
+    this.workflows = new WorkflowHost(this.builds, {
+      cpuLimitMs: options.activationCpuLimitMs,
+      memoryLimitMb: options.isolateMemoryLimitMb,
+      runtimeCode: runtime.workflow,
+      onLost: (sessionIds: string[], error: ErrorData) => this.reply({ op: 'lost', sessionIds, error }),
+    });
+    this.activities = new ActivityHost(this.builds, {
+      memoryLimitMb: options.isolateMemoryLimitMb,
+      cpuLimitMs: options.activationCpuLimitMs,
+      runtimeCode: runtime.activity,
+      fetch: new PolicyFetch(options.fetch),
+      reporter: {
+        done: (id, outcome) => this.replySoon({ op: 'activityDone', id, outcome }),
+        heartbeat: (id, details) => this.replySoon({ op: 'heartbeat', id, details }),
+        log: (id: number, level: LogLevel, text: string) =>
+          this.replySoon({ op: 'activityLog', id, level, text }),
+      },
+    });
+  }
+
+  /** Health check: answered at once, out of order (it measures that the event loop is alive). */
+  pong(id: number): void {
+    this.send([{ op: 'pong', id, contexts: this.workflows.contextCount }]);
+  }
+
+  enqueue(items: HostRequest[]): void {
+    if (this.queue.length === 0) this.queue = items;
+    else for (const item of items) this.queue.push(item);
+    if (!this.processing) void this.drain();
+  }
+
+  dispose(): void {
+    this.activities.dispose();
+    this.workflows.dispose();
+    this.flush();
+  }
+
+  private async drain(): Promise<void> {
+    this.processing = true;
+    let sliceStart = performance.now();
+    while (this.queue.length > 0) {
+      const items = this.queue;
+      this.queue = [];
+      for (const item of items) {
+        if (item.op === 'activate') {
+          this.outbox.push({
+            op: 'activated',
+            id: item.id,
+            outcome: await this.workflows.activate(item.activation),
+          });
+        } else this.handle(item);
+        if (performance.now() - sliceStart > SLICE_MS) {
+          this.flush();
+          await nextTurn();
+          sliceStart = performance.now();
+        }
+      }
+    }
+    this.processing = false;
+    this.flush();
+  }
+
+  private handle(item: HostRequest): void {
+    switch (item.op) {
+      case 'build':
+        this.builds.add(item.build);
+        return;
+      case 'activate':
+        return; // handled in drain (asynchronous)
+      case 'query':
+        this.outbox.push({ op: 'queried', id: item.id, outcome: this.workflows.query(item.query) });
+        return;
+      case 'evict':
+        this.workflows.evict(item.sessionId);
+        return;
+      case 'activity':
+        this.activities.run(item.id, item.task);
+        return;
+      case 'cancelActivity':
+        this.activities.cancel(item.id, item.reason);
+        return;
+      case 'ping':
+        this.pong(item.id);
+        return;
+    }
+  }
+
+  private reply(item: RunnerReply): void {
+    this.outbox.push(item);
+  }
+
+  /** Replies made outside a batch (activity callbacks): coalesced and sent on the next turn. */
+  private replySoon(item: RunnerReply): void {
+    this.outbox.push(item);
+    if (this.processing || this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.flush();
+    });
+  }
+
+  private flush(): void {
+    if (this.outbox.length === 0) return;
+    const items = this.outbox;
+    this.outbox = [];
+    this.send(items);
+  }
+}

@@ -1,0 +1,430 @@
+/**
+ * Workflow contexts inside a runner. Per build, isolates ("shards") hold one context per session;
+ * a shard takes new contexts until it holds `MAX_CONTEXTS_PER_ISOLATE` or its heap passes half of
+ * the limit, so one session breaching the memory limit takes down a bounded set of contexts.
+ * Each isolate compiles the runtime script and the build's workflow bundle once; each new
+ * context runs both (see `createContext`).
+ *
+ * An activation is a series of synchronous calls into the context (`applySync`, copied values):
+ * one per job, plus condition re-checks, plus `conclude`. Each job gets the CPU limit as a
+ * timeout. Nothing of isolated-vm enters the isolate: values are copied in and out, the bundle
+ * factory is handed back to its own isolate with `derefInto`, resources come through a callback.
+ */
+import ivm from 'isolated-vm';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+
+import type { ErrorData } from '../../common/index.js';
+import type {
+  ActivationOutcome,
+  IssuedCommand,
+  Job,
+  QueryOutcome,
+  ReplayHistory,
+  WorkflowActivation,
+  WorkflowInit,
+  WorkflowQuery,
+} from '../protocol.js';
+import {
+  DeliverStatus,
+  WORKFLOW_BUNDLE_FILE,
+  WORKFLOW_RUNTIME_FILE,
+  WorkflowOp,
+} from '../guest/entry-points.js';
+import type {
+  Conclusion,
+  QueryResult,
+  RawIssuedCommand,
+  WorkflowRuntimeSetup,
+} from '../guest/workflow-runtime.js';
+import type { BundleAnswer } from '../guest/workflow-entry.js';
+import { toDivergence } from './divergence.js';
+import { classifyIsolateError } from './isolate-errors.js';
+import type { RunnerBuildEntry, RunnerBuilds } from './runner-builds.js';
+import { mapErrorData } from './source-mapping.js';
+
+/** Contexts per isolate before another isolate is started for the build. */
+export const MAX_CONTEXTS_PER_ISOLATE = 400;
+/** Replay work between yields to the event loop. */
+const REPLAY_SLICE_MS = 20;
+/** Condition re-checks per job before the activation is failed (a condition loop that never settles). */
+const MAX_CONDITION_ROUNDS = 10_000;
+
+interface Shard {
+  build: RunnerBuildEntry;
+  isolate: ivm.Isolate;
+  runtimeScript: ivm.Script;
+  bundleScript: ivm.Script;
+  sessions: Set<string>;
+}
+
+interface SessionContext {
+  sessionId: string;
+  shard: Shard;
+  context: ivm.Context;
+  dispatch: ivm.Reference<(op: number, arg: unknown) => unknown>;
+}
+
+export interface WorkflowHostOptions {
+  cpuLimitMs: number;
+  memoryLimitMb: number;
+  runtimeCode: string;
+  /** Sessions whose contexts died with their isolate (memory limit): the engine learns they are gone. */
+  onLost: (sessionIds: string[], error: ErrorData) => void;
+}
+
+/** Thrown inside `activate` to end it with a given outcome. */
+class ActivationFailed extends Error {
+  constructor(readonly outcome: ActivationOutcome) {
+    super('activation failed');
+  }
+}
+
+export class WorkflowHost {
+  private readonly sessions = new Map<string, SessionContext>();
+  private readonly shards = new Map<string, Shard[]>();
+
+  constructor(
+    private readonly builds: RunnerBuilds,
+    private readonly options: WorkflowHostOptions,
+  ) {}
+
+  get contextCount(): number {
+    return this.sessions.size;
+  }
+
+  /**
+   * Runs one activation. Synchronous calls all the way, except that a long replay yields to the
+   * event loop between jobs every few milliseconds (the runner keeps answering health checks).
+   */
+  async activate(activation: WorkflowActivation): Promise<ActivationOutcome> {
+    const { sessionId } = activation;
+    let session: SessionContext | undefined;
+    try {
+      if (activation.init !== undefined) {
+        this.evict(sessionId);
+        session = this.createContext(sessionId, activation.init, activation.replay);
+        if (activation.replay !== undefined) {
+          let sliceStart = performance.now();
+          for (const job of activation.replay.jobs) {
+            if (this.deliver(session, job) === DeliverStatus.stopped) break;
+            if (performance.now() - sliceStart > REPLAY_SLICE_MS) {
+              await nextTurn();
+              sliceStart = performance.now();
+              // Evicted meanwhile? Then this replay is moot.
+              if (this.sessions.get(sessionId) !== session) return { kind: 'context-missing', sessionId };
+            }
+          }
+          this.endReplay(session);
+        }
+      } else {
+        session = this.sessions.get(sessionId);
+        if (session === undefined) return { kind: 'context-missing', sessionId };
+      }
+      for (const job of activation.jobs) if (this.deliver(session, job) === DeliverStatus.stopped) break;
+      return this.conclude(session, activation);
+    } catch (error) {
+      if (error instanceof ActivationFailed) {
+        if (session !== undefined) this.evict(sessionId);
+        return error.outcome;
+      }
+      return this.failure(sessionId, session, error);
+    }
+  }
+
+  query(query: WorkflowQuery): QueryOutcome {
+    const session = this.sessions.get(query.sessionId);
+    if (session === undefined) return { kind: 'context-missing' };
+    try {
+      const result = session.dispatch.applySync(
+        undefined,
+        [WorkflowOp.query, { name: query.name, args: query.args }],
+        {
+          arguments: { copy: true },
+          result: { copy: true },
+          timeout: this.options.cpuLimitMs,
+        },
+      ) as QueryResult;
+      if (result.ok) return { kind: 'ok', result: result.result };
+      return { kind: 'error', error: mapErrorData(result.error, session.shard.build.workflowMap) };
+    } catch (error) {
+      const outcome = this.failure(query.sessionId, session, error);
+      return {
+        kind: 'error',
+        error:
+          outcome.kind === 'failed' || outcome.kind === 'context-lost'
+            ? outcome.error
+            : { name: 'Error', message: String(error) },
+      };
+    }
+  }
+
+  evict(sessionId: string): void {
+    const session = this.sessions.get(sessionId);
+    if (session === undefined) return;
+    this.sessions.delete(sessionId);
+    session.shard.sessions.delete(sessionId);
+    session.dispatch.release();
+    if (!session.shard.isolate.isDisposed) session.context.release();
+    if (session.shard.sessions.size === 0) this.retireShard(session.shard);
+  }
+
+  dispose(): void {
+    for (const shards of this.shards.values())
+      for (const shard of shards) if (!shard.isolate.isDisposed) shard.isolate.dispose();
+    this.shards.clear();
+    this.sessions.clear();
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  private build(sessionId: string, hash: string): RunnerBuildEntry {
+    const build = this.builds.get(hash);
+    if (build === undefined) {
+      throw new ActivationFailed({
+        kind: 'failed',
+        sessionId,
+        error: {
+          name: 'BuildNotRegisteredError',
+          code: 'BUILD_NOT_REGISTERED',
+          message: `Build ${hash} is not registered with the sandbox; call sandbox.registerBuild(artifact) first.`,
+          retryable: false,
+        },
+      });
+    }
+    return build;
+  }
+
+  private shardFor(build: RunnerBuildEntry): Shard {
+    const shards = this.shards.get(build.hash) ?? [];
+    this.shards.set(build.hash, shards);
+    const limitBytes = this.options.memoryLimitMb * 1024 * 1024;
+    for (const shard of shards) {
+      if (shard.isolate.isDisposed || shard.sessions.size >= MAX_CONTEXTS_PER_ISOLATE) continue;
+      if (
+        shard.sessions.size % 50 === 49 &&
+        shard.isolate.getHeapStatisticsSync().used_heap_size > limitBytes / 2
+      )
+        continue;
+      return shard;
+    }
+    const isolate = new ivm.Isolate({ memoryLimit: this.options.memoryLimitMb });
+    const shard: Shard = {
+      build,
+      isolate,
+      runtimeScript: isolate.compileScriptSync(this.options.runtimeCode, { filename: WORKFLOW_RUNTIME_FILE }),
+      bundleScript: isolate.compileScriptSync(build.build.workflowBundle.code, {
+        filename: WORKFLOW_BUNDLE_FILE,
+      }),
+      sessions: new Set(),
+    };
+    shards.push(shard);
+    return shard;
+  }
+
+  private retireShard(shard: Shard): void {
+    const shards = this.shards.get(shard.build.hash);
+    // Keep one idle shard per build (its compiled scripts make the next context cheap).
+    if (shards === undefined || shards.length <= 1) return;
+    this.shards.set(
+      shard.build.hash,
+      shards.filter((other) => other !== shard),
+    );
+    if (!shard.isolate.isDisposed) shard.isolate.dispose();
+  }
+
+  private createContext(
+    sessionId: string,
+    init: WorkflowInit,
+    replay: ReplayHistory | undefined,
+  ): SessionContext {
+    const build = this.build(sessionId, init.buildHash);
+    const shard = this.shardFor(build);
+    const timeout = this.options.cpuLimitMs;
+    const context = shard.isolate.createContextSync();
+    let dispatch: ivm.Reference<(op: number, arg: unknown) => unknown> | undefined;
+    try {
+      const setup = shard.runtimeScript.runSync(context, { reference: true, timeout }) as ivm.Reference<
+        (...args: unknown[]) => unknown
+      >;
+      const setupData: WorkflowRuntimeSetup = {
+        info: init.info,
+        randomSeed: init.randomSeed,
+        bundleFile: WORKFLOW_BUNDLE_FILE,
+        replaying: replay !== undefined,
+      };
+      if (replay !== undefined) {
+        setupData.recorded = replay.commands.map((recorded) => recorded.command);
+        setupData.patches = replay.patches;
+      }
+      dispatch = setup.applySync(
+        undefined,
+        [build.readResource, new ivm.ExternalCopy(setupData).copyInto()],
+        {
+          result: { reference: true },
+          timeout,
+        },
+      ) as ivm.Reference<(op: number, arg: unknown) => unknown>;
+      setup.release();
+      const factory = shard.bundleScript.runSync(context, {
+        reference: true,
+        timeout,
+      }) as ivm.Reference<unknown>;
+      const answer = dispatch.applySync(
+        undefined,
+        [WorkflowOp.bundle, factory.derefInto({ release: true })],
+        {
+          result: { copy: true },
+          timeout,
+        },
+      ) as BundleAnswer;
+      if (!answer.ok) {
+        throw new ActivationFailed({
+          kind: 'failed',
+          sessionId,
+          error: { ...mapErrorData(answer.error, build.workflowMap), code: answer.error.code ?? answer.code },
+        });
+      }
+    } catch (error) {
+      dispatch?.release();
+      if (!shard.isolate.isDisposed) context.release();
+      throw error;
+    }
+    const session: SessionContext = { sessionId, shard, context, dispatch };
+    this.sessions.set(sessionId, session);
+    shard.sessions.add(sessionId);
+    return session;
+  }
+
+  private call(
+    session: SessionContext,
+    op: number,
+    arg: unknown,
+    deadline: number,
+    copyResult: boolean,
+  ): unknown {
+    const timeout = Math.max(1, Math.ceil(deadline - performance.now()));
+    return session.dispatch.applySync(undefined, [op, arg], {
+      arguments: { copy: true },
+      ...(copyResult ? { result: { copy: true } } : {}),
+      timeout,
+    });
+  }
+
+  private deliver(session: SessionContext, job: Job): number {
+    const deadline = performance.now() + this.options.cpuLimitMs;
+    for (let round = 0; ; round++) {
+      const status = this.call(session, WorkflowOp.job, job, deadline, false) as number;
+      if (status !== DeliverStatus.retry) return status;
+      if (round >= MAX_CONDITION_ROUNDS) throw this.conditionLoop(session);
+    }
+  }
+
+  private endReplay(session: SessionContext): void {
+    const deadline = performance.now() + this.options.cpuLimitMs;
+    for (let round = 0; ; round++) {
+      const status = this.call(session, WorkflowOp.endReplay, undefined, deadline, false) as number;
+      if (status !== DeliverStatus.retry) return;
+      if (round >= MAX_CONDITION_ROUNDS) throw this.conditionLoop(session);
+    }
+  }
+
+  private conditionLoop(session: SessionContext): ActivationFailed {
+    return new ActivationFailed({
+      kind: 'failed',
+      sessionId: session.sessionId,
+      error: {
+        name: 'ConditionLoopError',
+        code: 'CONDITION_LOOP',
+        message: `Session ${session.sessionId}: conditions kept unblocking each other ${MAX_CONDITION_ROUNDS} times in one step; check condition() predicates for a loop.`,
+        retryable: false,
+      },
+    });
+  }
+
+  private conclude(session: SessionContext, activation: WorkflowActivation): ActivationOutcome {
+    const deadline = performance.now() + this.options.cpuLimitMs;
+    let conclusion: Conclusion | number;
+    for (let round = 0; ; round++) {
+      conclusion = this.call(session, WorkflowOp.conclude, undefined, deadline, true) as Conclusion | number;
+      if (typeof conclusion !== 'number') break;
+      if (round >= MAX_CONDITION_ROUNDS) throw this.conditionLoop(session);
+    }
+    const build = session.shard.build;
+    const { sessionId } = session;
+    if (conclusion.divergence !== undefined) {
+      this.evict(sessionId);
+      return {
+        kind: 'nondeterminism',
+        sessionId,
+        divergence: toDivergence(conclusion.divergence, activation.replay?.commands, build.workflowMap),
+      };
+    }
+    if (conclusion.violation !== undefined) {
+      this.evict(sessionId);
+      return {
+        kind: 'failed',
+        sessionId,
+        error: { ...mapErrorData(conclusion.violation, build.workflowMap), retryable: false },
+      };
+    }
+    return {
+      kind: 'ok',
+      sessionId,
+      commands: conclusion.commands.map((raw) => this.issued(raw, build)),
+      done: conclusion.done,
+    };
+  }
+
+  private issued(raw: RawIssuedCommand, build: RunnerBuildEntry): IssuedCommand {
+    const command =
+      raw.command.kind === 'fail'
+        ? { ...raw.command, error: mapErrorData(raw.command.error, build.workflowMap) }
+        : raw.command;
+    const issued: IssuedCommand = { command };
+    const source = build.workflowMap.locateFirst(raw.source);
+    if (source !== undefined) issued.source = source;
+    return issued;
+  }
+
+  /** An exception from a call into the isolate: a limit, a lost isolate, or a runtime bug. */
+  private failure(sessionId: string, session: SessionContext | undefined, error: unknown): ActivationOutcome {
+    const shard = session?.shard;
+    const kind = classifyIsolateError(error, shard?.isolate, {
+      cpuLimitMs: this.options.cpuLimitMs,
+      memoryLimitMb: this.options.memoryLimitMb,
+    });
+    if (kind.code === 'MEMORY_LIMIT_EXCEEDED' && shard !== undefined) {
+      this.dropShard(shard, sessionId, kind.error);
+      return { kind: 'failed', sessionId, error: kind.error };
+    }
+    if (session !== undefined) this.evict(sessionId);
+    if (kind.code === 'ISOLATE_DISPOSED') return { kind: 'context-lost', sessionId, error: kind.error };
+    return { kind: 'failed', sessionId, error: kind.error };
+  }
+
+  /** The isolate died: every session it held is gone (they answer `context-missing` next time). */
+  private dropShard(shard: Shard, culprit: string, error: ErrorData): void {
+    const lost: string[] = [];
+    for (const sessionId of shard.sessions) {
+      const session = this.sessions.get(sessionId);
+      this.sessions.delete(sessionId);
+      session?.dispatch.release();
+      if (sessionId !== culprit) lost.push(sessionId);
+    }
+    shard.sessions.clear();
+    const shards = this.shards.get(shard.build.hash) ?? [];
+    this.shards.set(
+      shard.build.hash,
+      shards.filter((other) => other !== shard),
+    );
+    if (!shard.isolate.isDisposed) shard.isolate.dispose();
+    if (lost.length > 0) {
+      this.options.onLost(lost, {
+        name: 'ContextLostError',
+        code: 'CONTEXT_LOST',
+        message: `The isolate holding these sessions was disposed because another session (${culprit}) exceeded its memory limit; replay them.`,
+        cause: error,
+      });
+    }
+  }
+}
