@@ -25,3 +25,12 @@ export {
 } from './errors.js';
 export { encodeValue, decodeValue } from './codec.js';
 export { createMemoryEventStore } from './memory/index.js';
+export { openFileEventStore, nodeIo } from './file/index.js';
+export type {
+  Durability,
+  FileEventStore,
+  FileEventStoreOptions,
+  FileStoreStats,
+  JournalIo,
+  RecoveryReport,
+} from './file/index.js';

@@ -6,8 +6,8 @@ import { GrowableBytes, GrowableFloat64 } from './growable.js';
  * position and revision -> event id, in two typed arrays (no object per event).
  */
 export class StreamIndex {
-  readonly positions: GrowableFloat64;
-  readonly ids: GrowableBytes;
+  positions: GrowableFloat64;
+  ids: GrowableBytes;
 
   constructor(
     readonly name: string,

@@ -1,0 +1,981 @@
+/**
+ * The file backend: the embedded default. See `journal/FORMAT.md` for the format and the reasoning.
+ *
+ * Appends are decided (expected revision, idempotency) and encoded at once against the *tentative*
+ * state (which includes appends not yet durable), then queued. One flush at a time writes every
+ * queued record with one write and one `fdatasync` (group commit); only then are they *committed*:
+ * indexed in their segment, visible to readers and subscribers, and acknowledged.
+ */
+import { randomInt } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { decideAppend, decideDelete } from '../append-decision.js';
+import { InvalidAppendError, JournalCorruptedError, StoreClosedError, StoreFailedError } from '../errors.js';
+import { EVENT_ID_BYTES } from '../event-id.js';
+import { readAllBounds, streamRange } from '../read-options.js';
+import {
+  createSubscription,
+  streamDeletedData,
+  type CommittedPage,
+  type LiveEvent,
+  type StreamFilter,
+} from '../subscription.js';
+import {
+  STREAM_DELETED_EVENT_TYPE,
+  SYSTEM_STREAMS_STREAM,
+  type AppendOptions,
+  type AppendResult,
+  type DeleteStreamOptions,
+  type EventInput,
+  type EventStore,
+  type ExpectedRevision,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  type SubscribeOptions,
+  type Subscription,
+} from '../types.js';
+import {
+  checkExpectedRevision,
+  checkStreamName,
+  prepareBatch,
+  prepareSystemBatch,
+  type PreparedBatch,
+} from '../validation.js';
+import {
+  CHECKPOINT_FILE,
+  installInstances,
+  installSegmentEntries,
+  parseCheckpoint,
+  serializeCheckpoint,
+  writeCheckpoint,
+  type Checkpoint,
+} from './checkpoint.js';
+import {
+  checkRecord,
+  decodeRecord,
+  decodeSegmentHeader,
+  encodeSegmentHeader,
+  FLAG_BATCH_END,
+  MAX_PAYLOAD_BYTES,
+  parseSegmentFileName,
+  recordSize,
+  SEGMENT_HEADER_BYTES,
+  segmentFileName,
+  writeRecord,
+} from './format.js';
+import { readFully, syncDirectory, writeFully, writeFullySync, type JournalIo } from './io.js';
+import { acquireDirectoryLock, type DirectoryLock } from './lock.js';
+import { compileFileOptions, type CompiledFileOptions, type FileEventStoreOptions } from './options.js';
+import { RecordCache } from './record-cache.js';
+import { scanSegment } from './scan.js';
+import { JournalState, Segment, type StreamState } from './state.js';
+
+/** Reads closer than this are merged into one (fewer system calls beat a few wasted bytes). */
+const COALESCE_GAP_BYTES = 64 * 1024;
+const MAX_READ_BYTES = 4 * 1024 * 1024;
+/** Write a checkpoint after opening when recovery had to scan more than this. */
+const CHECKPOINT_AFTER_SCAN_BYTES = 1024 * 1024;
+
+export interface FileStoreStats {
+  dir: string;
+  segments: { file: string; bytes: number; events: number; deadBytes: number }[];
+  /** How the last open rebuilt the index. */
+  recovery: RecoveryReport;
+  /** Set when a background compaction or checkpoint failed (the store keeps working). */
+  lastMaintenanceError: string | undefined;
+}
+
+export interface RecoveryReport {
+  /** `'used'`: loaded and only later bytes scanned; `'missing'`; `'stale'`: present but unusable (full scan). */
+  checkpoint: 'used' | 'missing' | 'stale';
+  /** Record bytes read by the scan (0 when the checkpoint covered everything). */
+  scannedBytes: number;
+  /** Bytes of a torn tail cut off. */
+  truncatedBytes: number;
+}
+
+/** A file-backed `EventStore` with maintenance operations. */
+export interface FileEventStore extends EventStore {
+  /** Removes the bytes of deleted streams from every segment now (closing the active segment first if needed). */
+  compact(): Promise<void>;
+  /** Writes the index checkpoint now (also done on close, segment rollover and after compaction). */
+  checkpoint(): Promise<void>;
+  stats(): FileStoreStats;
+}
+
+interface QueuedRecord {
+  state: StreamState;
+  position: number;
+  revision: number;
+  /** Offset of the record in the group buffer. */
+  offset: number;
+  length: number;
+  /** For a `$stream-deleted` record: the life it deletes. */
+  deletes: StreamState | undefined;
+}
+
+interface Waiter {
+  result: AppendResult | undefined;
+  resolve(result: AppendResult | undefined): void;
+  reject(error: unknown): void;
+}
+
+/** Appends waiting for the next flush: their records (in one buffer) and their callers. */
+class WriteGroup {
+  buffer = Buffer.allocUnsafe(16 * 1024);
+  length = 0;
+  readonly records: QueuedRecord[] = [];
+  readonly waiters: Waiter[] = [];
+
+  reserve(bytes: number): void {
+    if (this.length + bytes <= this.buffer.length) return;
+    const bigger = Buffer.allocUnsafe(Math.max(this.length + bytes, this.buffer.length * 2));
+    this.buffer.copy(bigger, 0, 0, this.length);
+    this.buffer = bigger;
+  }
+
+  get empty(): boolean {
+    return this.waiters.length === 0;
+  }
+}
+
+interface Location {
+  index: number;
+  segment: Segment;
+  offset: number;
+  length: number;
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+class FileStore implements FileEventStore {
+  private readonly io: JournalIo;
+  private readonly dir: string;
+  private state = new JournalState();
+  /** Stream lives as writers see them: includes appends queued but not yet committed. */
+  private tentative = new Map<string, StreamState>();
+  private nextPosition = 0;
+  private group = new WriteGroup();
+  private flushScheduled = false;
+  private flushActive = false;
+  /** The current (or last) flush loop, for `close()` to wait on. */
+  private flushing: Promise<void> = Promise.resolve();
+  private forceRollover = false;
+  private batchSyncTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private failure: StoreFailedError | undefined;
+  private readonly cache: RecordCache;
+  private readonly listeners = new Set<(events: readonly LiveEvent[]) => void>();
+  private readonly subscriptions = new Set<Subscription>();
+  /** Compactions and checkpoints run one at a time, in order. */
+  private maintenanceChain: Promise<void> = Promise.resolve();
+  private readonly compactionQueued = new Set<number>();
+  private lastMaintenanceError: string | undefined;
+  private recovery: RecoveryReport = { checkpoint: 'missing', scannedBytes: 0, truncatedBytes: 0 };
+
+  constructor(
+    private readonly options: CompiledFileOptions,
+    private readonly lock: DirectoryLock,
+  ) {
+    this.io = options.io;
+    this.dir = options.dir;
+    this.cache = new RecordCache(options.cacheSizeBytes);
+  }
+
+  // ---------------------------------------------------------------- opening
+
+  async recover(): Promise<void> {
+    const names = await this.io.readdir(this.dir);
+    for (const name of names) {
+      // Leftovers of an interrupted checkpoint or compaction: the originals are intact.
+      if (name.endsWith('.tmp') || name.endsWith('.compact')) await this.io.unlink(path.join(this.dir, name));
+    }
+    const numbers = names
+      .map(parseSegmentFileName)
+      .filter((n): n is number => n !== undefined)
+      .sort((a, b) => a - b);
+    const segments: Segment[] = [];
+    const sizes: number[] = [];
+    try {
+      for (let i = 0; i < numbers.length; i++) {
+        const isLast = i === numbers.length - 1;
+        const opened = await this.openSegment(numbers[i]!, isLast);
+        segments.push(opened.segment);
+        sizes.push(opened.fileSize);
+      }
+      const checkpoint = await this.readCheckpoint();
+      let scanFrom: { index: number; offset: number } = { index: 0, offset: SEGMENT_HEADER_BYTES };
+      if (typeof checkpoint === 'object' && this.checkpointMatches(checkpoint, segments, sizes)) {
+        installInstances(this.state, checkpoint);
+        checkpoint.segments.forEach((saved, i) => {
+          const segment = segments[i]!;
+          installSegmentEntries(segment, saved);
+          segment.size = saved.covered;
+          segment.committedSize = saved.covered;
+        });
+        const last = checkpoint.segments.length - 1;
+        scanFrom = last >= 0 ? { index: last, offset: checkpoint.segments[last]!.covered } : scanFrom;
+        this.recovery.checkpoint = 'used';
+      } else {
+        this.recovery.checkpoint = checkpoint === 'missing' ? 'missing' : 'stale';
+      }
+      this.state.segments = segments;
+      for (let i = scanFrom.index; i < segments.length; i++) {
+        const segment = segments[i]!;
+        const from = i === scanFrom.index ? scanFrom.offset : SEGMENT_HEADER_BYTES;
+        const result = await scanSegment(this.io, this.state, segment, from, i === segments.length - 1);
+        this.recovery.scannedBytes += Math.max(0, sizes[i]! - from);
+        this.recovery.truncatedBytes += result.truncatedBytes;
+      }
+      for (const instance of this.state.instances.values()) {
+        if (!instance.deleted && instance.broken) {
+          throw new JournalCorruptedError(
+            instance.broken.segment,
+            instance.broken.offset,
+            `stream "${instance.name}" has a gap in its revisions`,
+          );
+        }
+      }
+      this.state.recountDeadBytes();
+      if (segments.length === 0) this.state.segments.push(await this.createSegment(1));
+    } catch (error) {
+      for (const segment of segments) segment.retire();
+      throw error;
+    }
+    this.nextPosition = this.state.head + 1;
+    this.tentative = new Map(this.state.streams);
+    if (this.recovery.checkpoint !== 'used' || this.recovery.scannedBytes > CHECKPOINT_AFTER_SCAN_BYTES) {
+      this.scheduleCheckpoint();
+    }
+  }
+
+  private async openSegment(
+    segmentNumber: number,
+    isLast: boolean,
+  ): Promise<{ segment: Segment; fileName: string; fileSize: number }> {
+    const fileName = segmentFileName(segmentNumber);
+    const file = path.join(this.dir, fileName);
+    const fd = await this.io.open(file, isLast ? fs.constants.O_RDWR : fs.constants.O_RDONLY);
+    const fileSize = await this.io.fstatSize(fd);
+    const headerBytes = Buffer.alloc(SEGMENT_HEADER_BYTES);
+    await readFully(this.io, fd, headerBytes, 0, SEGMENT_HEADER_BYTES, 0);
+    const header = decodeSegmentHeader(headerBytes.subarray(0, Math.min(fileSize, SEGMENT_HEADER_BYTES)));
+    if (typeof header === 'string' || header.segmentNumber !== segmentNumber) {
+      const reason = typeof header === 'string' ? header : `the header says segment ${header.segmentNumber}`;
+      // A new last segment whose header write was cut short holds no data: start it again.
+      if (
+        isLast &&
+        typeof header === 'string' &&
+        fileSize <= SEGMENT_HEADER_BYTES &&
+        !reason.includes('version')
+      ) {
+        const generation = randomInt(2 ** 32);
+        await this.io.ftruncate(fd, 0);
+        await writeFully(
+          this.io,
+          fd,
+          encodeSegmentHeader(segmentNumber, generation),
+          0,
+          SEGMENT_HEADER_BYTES,
+          0,
+        );
+        await this.io.fdatasync(fd);
+        this.recovery.truncatedBytes += fileSize;
+        return {
+          segment: new Segment(segmentNumber, generation, fileName, fd, SEGMENT_HEADER_BYTES, this.io),
+          fileName,
+          fileSize: SEGMENT_HEADER_BYTES,
+        };
+      }
+      await this.io.close(fd);
+      throw new JournalCorruptedError(fileName, 0, reason);
+    }
+    return {
+      segment: new Segment(segmentNumber, header.generation, fileName, fd, SEGMENT_HEADER_BYTES, this.io),
+      fileName,
+      fileSize,
+    };
+  }
+
+  /** The checkpoint file: absent, unreadable (damaged or another version), or parsed. */
+  private async readCheckpoint(): Promise<Checkpoint | 'missing' | 'damaged'> {
+    try {
+      return parseCheckpoint(await this.io.readFile(path.join(this.dir, CHECKPOINT_FILE))) ?? 'damaged';
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
+      throw error;
+    }
+  }
+
+  /** The checkpoint describes a prefix of the journal as it is on disk now. */
+  private checkpointMatches(checkpoint: Checkpoint, segments: Segment[], sizes: number[]): boolean {
+    if (checkpoint.segments.length > segments.length) return false;
+    return checkpoint.segments.every((saved, i) => {
+      const segment = segments[i]!;
+      const isLastSaved = i === checkpoint.segments.length - 1;
+      return (
+        saved.segmentNumber === segment.segmentNumber &&
+        saved.generation === segment.generation &&
+        (isLastSaved ? sizes[i]! >= saved.covered : sizes[i] === saved.covered)
+      );
+    });
+  }
+
+  private async createSegment(segmentNumber: number): Promise<Segment> {
+    const fileName = segmentFileName(segmentNumber);
+    const generation = randomInt(2 ** 32);
+    const fd = await this.io.open(
+      path.join(this.dir, fileName),
+      fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_EXCL,
+    );
+    await writeFully(this.io, fd, encodeSegmentHeader(segmentNumber, generation), 0, SEGMENT_HEADER_BYTES, 0);
+    await this.io.fdatasync(fd);
+    await syncDirectory(this.io, this.dir);
+    return new Segment(segmentNumber, generation, fileName, fd, SEGMENT_HEADER_BYTES, this.io);
+  }
+
+  // ---------------------------------------------------------------- appending
+
+  private checkWritable(operation: string): void {
+    if (this.closed) throw new StoreClosedError(operation);
+    if (this.failure) throw this.failure;
+  }
+
+  private checkOpen(operation: string): void {
+    if (this.closed) throw new StoreClosedError(operation);
+  }
+
+  append(stream: string, events: readonly EventInput[], options?: AppendOptions): Promise<AppendResult> {
+    try {
+      this.checkWritable('append');
+      const batch = prepareBatch(stream, events);
+      const expected = checkExpectedRevision('append', stream, options?.expectedRevision);
+      return this.enqueue(batch, expected, undefined).then((result) => result!);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** Decides and queues a batch; resolves once it is committed. */
+  private enqueue(
+    batch: PreparedBatch,
+    expected: ExpectedRevision,
+    deletes: StreamState | undefined,
+  ): Promise<AppendResult | undefined> {
+    let stream = this.tentative.get(batch.stream);
+    const decision = decideAppend(expected, stream, batch);
+    const group = this.group;
+    if (decision.kind === 'duplicate') {
+      const result = {
+        nextExpectedRevision: decision.lastRevision,
+        position: stream!.positions.get(decision.lastRevision),
+      };
+      if (decision.lastRevision < stream!.committed) return Promise.resolve(result);
+      // The original is still queued: answer after it commits.
+      return new Promise((resolve, reject) => {
+        group.waiters.push({ result, resolve, reject });
+        this.scheduleFlush();
+      });
+    }
+    const streamBytes = Buffer.byteLength(batch.stream);
+    const typeBytes = batch.events.map((event) => Buffer.byteLength(event.type));
+    const sizes = batch.events.map((event, i) => {
+      const size = recordSize(streamBytes, typeBytes[i]!, event.metadata?.length ?? 0, event.data.length);
+      if (size - 8 > MAX_PAYLOAD_BYTES) {
+        throw new InvalidAppendError(
+          `append(${JSON.stringify(batch.stream)}, events[${i}])`,
+          `encodes to ${size} bytes; the limit is ${MAX_PAYLOAD_BYTES} per event: store large values elsewhere and reference them`,
+        );
+      }
+      return size;
+    });
+    if (stream === undefined) {
+      stream = this.state.newInstance(batch.stream);
+      this.tentative.set(batch.stream, stream);
+    }
+    const recordedAt = Date.now();
+    group.reserve(sizes.reduce((a, b) => a + b, 0));
+    const last = batch.events.length - 1;
+    for (let i = 0; i <= last; i++) {
+      const event = batch.events[i]!;
+      const position = this.nextPosition++;
+      const revision = stream.count;
+      stream.push(position, batch.idBytes, i * EVENT_ID_BYTES);
+      const offset = group.length;
+      group.length = writeRecord(group.buffer, offset, {
+        flags: i === last ? FLAG_BATCH_END : 0,
+        position,
+        revision,
+        recordedAt,
+        idBytes: batch.idBytes,
+        idOffset: i * EVENT_ID_BYTES,
+        stream: batch.stream,
+        streamBytes,
+        type: event.type,
+        typeBytes: typeBytes[i]!,
+        metadata: event.metadata,
+        data: event.data,
+      });
+      group.records.push({
+        state: stream,
+        position,
+        revision,
+        offset,
+        length: group.length - offset,
+        deletes: i === last ? deletes : undefined,
+      });
+    }
+    const result: AppendResult = { nextExpectedRevision: stream.count - 1, position: this.nextPosition - 1 };
+    return new Promise((resolve, reject) => {
+      group.waiters.push({ result, resolve, reject });
+      this.scheduleFlush();
+    });
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled || this.flushActive) return;
+    this.flushScheduled = true;
+    // setImmediate, not a microtask: lets every appender woken by the previous commit queue first.
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.flushing = this.flushLoop();
+    });
+  }
+
+  private async flushLoop(): Promise<void> {
+    this.flushActive = true;
+    try {
+      while (!this.group.empty) {
+        const group = this.group;
+        this.group = new WriteGroup();
+        if (this.failure) {
+          for (const waiter of group.waiters) waiter.reject(this.failure);
+          continue;
+        }
+        await this.writeGroup(group);
+      }
+    } finally {
+      // Cleared in the same synchronous step that saw the queue empty: a later append schedules anew.
+      this.flushActive = false;
+    }
+  }
+
+  private async writeGroup(group: WriteGroup): Promise<void> {
+    let active = this.state.active;
+    try {
+      if ((this.forceRollover || active.size >= this.options.segmentSizeBytes) && active.count > 0) {
+        this.forceRollover = false;
+        active = await this.rollover(active);
+      }
+      this.forceRollover = false;
+      const offset = active.size;
+      if (group.length > 0) {
+        writeFullySync(this.io, active.fd, group.buffer, 0, group.length, offset);
+        active.size += group.length;
+        if (this.options.durability === 'always') await this.io.fdatasync(active.fd);
+        else if (this.options.durability === 'batch') this.scheduleBatchSync();
+      }
+      this.commit(group, active, offset);
+    } catch (error) {
+      this.fail(error);
+      for (const waiter of group.waiters) waiter.reject(this.failure);
+    }
+  }
+
+  private async rollover(previous: Segment): Promise<Segment> {
+    // Seal the old segment durably first, so only the last segment can ever have a torn tail.
+    await this.io.fdatasync(previous.fd);
+    const next = await this.createSegment(previous.segmentNumber + 1);
+    this.state.segments.push(next);
+    this.scheduleCheckpoint();
+    return next;
+  }
+
+  private scheduleBatchSync(): void {
+    if (this.batchSyncTimer) return;
+    this.batchSyncTimer = setTimeout(() => {
+      this.batchSyncTimer = undefined;
+      this.io.fdatasync(this.state.active.fd).catch((error: unknown) => this.fail(error));
+    }, this.options.batchIntervalMs);
+  }
+
+  /** Makes a written group visible: index entries, stream revisions, cache, subscribers, callers. */
+  private commit(group: WriteGroup, segment: Segment, base: number): void {
+    const live: LiveEvent[] = [];
+    const touched = new Set<Segment>();
+    for (const record of group.records) {
+      const { state } = record;
+      segment.addEntry(record.position, base + record.offset, record.length, state.instance);
+      state.entriesOnDisk++;
+      state.committed = record.revision + 1;
+      if (!state.deleted && this.state.streams.get(state.name) !== state)
+        this.state.streams.set(state.name, state);
+      const bytes = group.buffer.subarray(record.offset, record.offset + record.length);
+      this.cache.set(record.position, bytes);
+      live.push({ position: record.position, stream: state.name, decode: () => decodeRecord(bytes) });
+      if (record.deletes) {
+        const doomed = record.deletes;
+        for (let revision = 0; revision < doomed.count; revision++)
+          this.cache.delete(doomed.positions.get(revision));
+        for (const dirty of this.state.deleteStream(doomed)) touched.add(dirty);
+      }
+    }
+    if (group.records.length > 0) {
+      this.state.head = group.records[group.records.length - 1]!.position;
+      segment.committedSize = base + group.length;
+    }
+    for (const listener of this.listeners) listener(live);
+    for (const waiter of group.waiters) waiter.resolve(waiter.result);
+    if (this.options.autoCompact) {
+      for (const dirty of touched) {
+        const size = dirty.size - SEGMENT_HEADER_BYTES;
+        if (dirty !== this.state.active && dirty.deadBytes >= this.options.compactionThreshold * size) {
+          this.scheduleCompaction(dirty);
+        }
+      }
+    }
+  }
+
+  /** Fences the store: no append is acknowledged after a failed write or sync. */
+  private fail(error: unknown): void {
+    if (!this.failure) this.failure = new StoreFailedError(this.dir, error);
+    if (this.batchSyncTimer) clearTimeout(this.batchSyncTimer);
+    this.batchSyncTimer = undefined;
+  }
+
+  // ---------------------------------------------------------------- reading
+
+  async readStream(stream: string, options?: ReadStreamOptions): Promise<RecordedEvent[]> {
+    this.checkOpen('readStream');
+    checkStreamName('readStream', stream, false);
+    const state = this.state.streams.get(stream);
+    const range = streamRange(stream, options, state?.committed ?? 0);
+    if (range.count === 0) return [];
+    const positions = new Array<number>(range.count);
+    for (let k = 0; k < range.count; k++)
+      positions[k] = state!.positions.get(range.backwards ? range.from - k : range.from + k);
+    const records = await this.fetch(positions);
+    return records.map(decodeRecord);
+  }
+
+  async readAll(options?: ReadAllOptions): Promise<RecordedEvent[]> {
+    this.checkOpen('readAll');
+    const { after, maxCount } = readAllBounds(options);
+    return (await this.readCommitted(after, maxCount, undefined)).events;
+  }
+
+  private async readCommitted(
+    after: number,
+    maxCount: number,
+    filter: StreamFilter | undefined,
+  ): Promise<CommittedPage> {
+    const head = this.state.head;
+    const positions: number[] = [];
+    const instances = this.state.instances;
+    let lastInstance = -1;
+    let lastVisible = false;
+    outer: for (const segment of this.state.segments) {
+      if (segment.count === 0 || segment.positions.get(segment.count - 1) <= after) continue;
+      for (let i = segment.firstAtOrAfter(after + 1); i < segment.count; i++) {
+        const instance = segment.instances.get(i);
+        if (instance !== lastInstance) {
+          const state = instances.get(instance);
+          lastInstance = instance;
+          lastVisible =
+            state !== undefined &&
+            !state.deleted &&
+            (filter === undefined || state.name === SYSTEM_STREAMS_STREAM || filter(state.name));
+        }
+        if (!lastVisible) continue;
+        positions.push(segment.positions.get(i));
+        if (positions.length >= maxCount) break outer;
+      }
+    }
+    const records = await this.fetch(positions);
+    return { events: records.map(decodeRecord), head, full: positions.length >= maxCount };
+  }
+
+  /**
+   * The records at `positions` (committed, live), from the cache or the segment files. Every file
+   * location is taken synchronously (and its segment pinned), so a concurrent compaction cannot
+   * move bytes under the read.
+   */
+  private async fetch(positions: readonly number[]): Promise<Buffer[]> {
+    const records = new Array<Buffer>(positions.length);
+    const misses: Location[] = [];
+    for (let i = 0; i < positions.length; i++) {
+      const position = positions[i]!;
+      const cached = this.cache.get(position);
+      if (cached) {
+        records[i] = cached;
+        continue;
+      }
+      const segment = this.state.segmentFor(position);
+      const index = segment?.find(position) ?? -1;
+      if (!segment || index < 0)
+        throw new Error(`journal index has no entry for committed position ${position}`);
+      misses.push({
+        index: i,
+        segment,
+        offset: segment.offsets.get(index),
+        length: segment.lengths.get(index),
+      });
+    }
+    if (misses.length === 0) return records;
+    const pinned = new Set(misses.map((m) => m.segment));
+    for (const segment of pinned) segment.pin();
+    try {
+      misses.sort((a, b) => a.segment.segmentNumber - b.segment.segmentNumber || a.offset - b.offset);
+      const reads: Promise<void>[] = [];
+      let start = 0;
+      for (let i = 1; i <= misses.length; i++) {
+        const first = misses[start]!;
+        const previous = misses[i - 1]!;
+        const next = misses[i];
+        const contiguous =
+          next !== undefined &&
+          next.segment === first.segment &&
+          next.offset - (previous.offset + previous.length) <= COALESCE_GAP_BYTES &&
+          next.offset + next.length - first.offset <= MAX_READ_BYTES;
+        if (!contiguous) {
+          reads.push(this.readRange(misses.slice(start, i), records));
+          start = i;
+        }
+      }
+      await Promise.all(reads);
+    } finally {
+      for (const segment of pinned) segment.unpin();
+    }
+    return records;
+  }
+
+  private async readRange(locations: Location[], records: Buffer[]): Promise<void> {
+    const first = locations[0]!;
+    const last = locations[locations.length - 1]!;
+    const span = last.offset + last.length - first.offset;
+    const buffer = Buffer.allocUnsafe(span);
+    const read = await readFully(this.io, first.segment.fd, buffer, 0, span, first.offset);
+    for (const location of locations) {
+      const at = location.offset - first.offset;
+      const check = checkRecord(buffer, at, read);
+      if (check.kind !== 'ok' || check.length !== location.length) {
+        const reason = check.kind === 'bad' ? check.reason : 'the record is cut short';
+        throw new JournalCorruptedError(location.segment.fileName, location.offset, reason);
+      }
+      const record = Buffer.from(buffer.subarray(at, at + location.length));
+      this.cache.set(positionsOf(record), record);
+      records[location.index] = record;
+    }
+  }
+
+  // eslint-disable-next-line @typescript-eslint/require-await -- the contract is async
+  async streamRevision(stream: string): Promise<number | undefined> {
+    this.checkOpen('streamRevision');
+    checkStreamName('streamRevision', stream, false);
+    const committed = this.state.streams.get(stream)?.committed ?? 0;
+    return committed === 0 ? undefined : committed - 1;
+  }
+
+  // eslint-disable-next-line @typescript-eslint/require-await -- the contract is async
+  async headPosition(): Promise<number> {
+    this.checkOpen('headPosition');
+    return this.state.head;
+  }
+
+  subscribe(options?: SubscribeOptions): Subscription {
+    this.checkOpen('subscribe');
+    const subscription = createSubscription(
+      {
+        readCommitted: (after, maxCount, filter) => this.readCommitted(after, maxCount, filter),
+        listen: (listener) => {
+          this.listeners.add(listener);
+          return () => this.listeners.delete(listener);
+        },
+      },
+      options,
+    );
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  // ---------------------------------------------------------------- deleting and compaction
+
+  async deleteStream(stream: string, options?: DeleteStreamOptions): Promise<void> {
+    this.checkWritable('deleteStream');
+    checkStreamName('deleteStream', stream, true);
+    const expected = checkExpectedRevision('deleteStream', stream, options?.expectedRevision);
+    const state = this.tentative.get(stream);
+    if (decideDelete(stream, expected, state) === 'nothing') return;
+    this.tentative.delete(stream);
+    const batch = prepareSystemBatch(
+      SYSTEM_STREAMS_STREAM,
+      STREAM_DELETED_EVENT_TYPE,
+      streamDeletedData(stream, state!.count - 1),
+    );
+    await this.enqueue(batch, 'any', state);
+  }
+
+  async compact(): Promise<void> {
+    this.checkWritable('compact');
+    if (this.state.active.deadBytes > 0) {
+      // Close the active segment so its deleted bytes can go too: a flush with nothing to write.
+      this.forceRollover = true;
+      await new Promise<AppendResult | undefined>((resolve, reject) => {
+        this.group.waiters.push({ result: undefined, resolve, reject });
+        this.scheduleFlush();
+      });
+    }
+    await this.maintain(async () => {
+      for (const segment of [...this.state.segments]) {
+        if (segment !== this.state.active && segment.deadBytes > 0) await this.compactSegment(segment);
+      }
+      await this.writeCheckpointNow();
+    }, true);
+  }
+
+  private scheduleCompaction(segment: Segment): void {
+    if (this.compactionQueued.has(segment.segmentNumber)) return;
+    this.compactionQueued.add(segment.segmentNumber);
+    void this.maintain(async () => {
+      this.compactionQueued.delete(segment.segmentNumber);
+      const current = this.state.segments.find((s) => s.segmentNumber === segment.segmentNumber);
+      if (current && current !== this.state.active && current.deadBytes > 0) {
+        await this.compactSegment(current);
+        await this.writeCheckpointNow();
+      }
+    }, false);
+  }
+
+  /**
+   * Runs `task` after earlier maintenance. Background failures are recorded (and, when they may
+   * have left the directory in doubt, fence the store); explicit calls see the error.
+   */
+  private maintain(task: () => Promise<void>, explicit: boolean): Promise<void> {
+    const run = this.maintenanceChain.then(async () => {
+      if (this.failure || (this.closed && !explicit)) return;
+      await task();
+    });
+    this.maintenanceChain = run.catch((error: unknown) => {
+      this.lastMaintenanceError = errorMessage(error);
+    });
+    return explicit ? run : this.maintenanceChain;
+  }
+
+  /**
+   * Rewrites a closed segment without its deleted records: copy the live ones to
+   * `<segment>.compact`, fsync it, rename it over the segment, fsync the directory, then swap the
+   * in-memory entries. Positions never change. A crash before the rename leaves the old file (the
+   * temporary one is removed on open); after it, the new one. Either way nothing live is lost.
+   */
+  private async compactSegment(segment: Segment): Promise<void> {
+    const instances = this.state.instances;
+    const keep: number[] = [];
+    const dropped: number[] = [];
+    for (let i = 0; i < segment.count; i++) {
+      const instance = instances.get(segment.instances.get(i));
+      (instance && !instance.deleted ? keep : dropped).push(i);
+    }
+    if (dropped.length === 0) return;
+    const finalPath = path.join(this.dir, segment.fileName);
+    if (keep.length === 0) {
+      // Nothing live: remove the file.
+      this.state.segments = this.state.segments.filter((s) => s !== segment);
+      this.forgetEntries(segment, dropped);
+      await this.io.unlink(finalPath).catch((error: unknown) => this.fail(error));
+      await syncDirectory(this.io, this.dir).catch((error: unknown) => this.fail(error));
+      segment.retire();
+      return;
+    }
+    const generation = randomInt(2 ** 32);
+    const temporary = `${finalPath}.compact`;
+    segment.pin();
+    const fd = await this.io.open(
+      temporary,
+      fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_TRUNC,
+    );
+    let renamed = false;
+    try {
+      const replacement = new Segment(
+        segment.segmentNumber,
+        generation,
+        segment.fileName,
+        fd,
+        SEGMENT_HEADER_BYTES,
+        this.io,
+        keep.length,
+      );
+      await writeFully(
+        this.io,
+        fd,
+        encodeSegmentHeader(segment.segmentNumber, generation),
+        0,
+        SEGMENT_HEADER_BYTES,
+        0,
+      );
+      let start = 0;
+      while (start < keep.length) {
+        // A run of live records that are adjacent in the old file, up to MAX_READ_BYTES.
+        let end = start + 1;
+        const runOffset = segment.offsets.get(keep[start]!);
+        let runEnd = runOffset + segment.lengths.get(keep[start]!);
+        while (
+          end < keep.length &&
+          segment.offsets.get(keep[end]!) === runEnd &&
+          runEnd - runOffset < MAX_READ_BYTES
+        ) {
+          runEnd += segment.lengths.get(keep[end]!);
+          end++;
+        }
+        const buffer = Buffer.allocUnsafe(runEnd - runOffset);
+        const read = await readFully(this.io, segment.fd, buffer, 0, buffer.length, runOffset);
+        for (let k = start; k < end; k++) {
+          const entry = keep[k]!;
+          const at = segment.offsets.get(entry) - runOffset;
+          const check = checkRecord(buffer, at, read);
+          if (check.kind !== 'ok') {
+            throw new JournalCorruptedError(
+              segment.fileName,
+              segment.offsets.get(entry),
+              check.kind === 'bad' ? check.reason : 'cut short',
+            );
+          }
+          replacement.addEntry(
+            segment.positions.get(entry),
+            replacement.size + at,
+            segment.lengths.get(entry),
+            segment.instances.get(entry),
+          );
+        }
+        await writeFully(this.io, fd, buffer, 0, buffer.length, replacement.size);
+        replacement.size += buffer.length;
+        start = end;
+      }
+      replacement.committedSize = replacement.size;
+      await this.io.fdatasync(fd);
+      await this.io.rename(temporary, finalPath);
+      renamed = true;
+      await syncDirectory(this.io, this.dir);
+      // Swap (synchronously): readers see either the old entries and file or the new ones.
+      const index = this.state.segments.indexOf(segment);
+      if (index < 0) throw new Error(`segment ${segment.fileName} vanished during compaction`);
+      this.state.segments[index] = replacement;
+      for (let i = 0; i < replacement.count; i++) {
+        // Streams deleted while we copied are dead in the new file too.
+        if (instances.get(replacement.instances.get(i))?.deleted !== false)
+          replacement.deadBytes += replacement.lengths.get(i);
+      }
+      this.forgetEntries(segment, dropped);
+      segment.retire();
+    } catch (error) {
+      if (renamed) {
+        this.fail(error); // the directory's state is in doubt: stop acknowledging
+      } else {
+        await this.io.close(fd).catch(() => undefined);
+        await this.io.unlink(temporary).catch(() => undefined);
+      }
+      throw error;
+    } finally {
+      segment.unpin();
+    }
+  }
+
+  /** Entries gone from disk: a deleted stream life with none left is forgotten. */
+  private forgetEntries(segment: Segment, entries: number[]): void {
+    for (const entry of entries) {
+      const instance = this.state.instances.get(segment.instances.get(entry));
+      if (!instance) continue;
+      instance.entriesOnDisk--;
+      if (instance.deleted && instance.entriesOnDisk <= 0) this.state.instances.delete(instance.instance);
+    }
+  }
+
+  // ---------------------------------------------------------------- checkpoints
+
+  checkpoint(): Promise<void> {
+    try {
+      this.checkWritable('checkpoint');
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.maintain(() => this.writeCheckpointNow(), true);
+  }
+
+  private scheduleCheckpoint(): void {
+    void this.maintain(() => this.writeCheckpointNow(), false);
+  }
+
+  private async writeCheckpointNow(): Promise<void> {
+    const data = serializeCheckpoint(this.state);
+    // The checkpoint may only claim bytes that are durable.
+    if (this.options.durability !== 'always') await this.io.fdatasync(this.state.active.fd);
+    await writeCheckpoint(this.io, this.dir, data);
+  }
+
+  // ---------------------------------------------------------------- closing
+
+  stats(): FileStoreStats {
+    return {
+      dir: this.dir,
+      segments: this.state.segments.map((s) => ({
+        file: s.fileName,
+        bytes: s.size,
+        events: s.count,
+        deadBytes: s.deadBytes,
+      })),
+      recovery: { ...this.recovery },
+      lastMaintenanceError: this.lastMaintenanceError,
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    // Queued appends still complete; then maintenance drains.
+    while (this.flushActive || this.flushScheduled || !this.group.empty) {
+      if (this.flushActive) await this.flushing;
+      else await new Promise((resolve) => setImmediate(resolve));
+    }
+    if (this.batchSyncTimer) clearTimeout(this.batchSyncTimer);
+    this.batchSyncTimer = undefined;
+    await this.maintenanceChain;
+    await Promise.all([...this.subscriptions].map((s) => s.close()));
+    this.listeners.clear();
+    let closeError: unknown;
+    if (!this.failure) {
+      try {
+        await this.writeCheckpointNow();
+      } catch (error) {
+        closeError = error;
+      }
+    }
+    for (const segment of this.state.segments) segment.retire();
+    this.state = new JournalState();
+    this.tentative.clear();
+    this.cache.clear();
+    await this.lock.release();
+    if (closeError !== undefined) throw new StoreFailedError(this.dir, closeError);
+  }
+}
+
+/** Reads the position field of a framed record. */
+function positionsOf(record: Buffer): number {
+  return record.readDoubleLE(8 + 16);
+}
+
+/** Opens (creating if needed) a file-backed event store in `options.dir`, recovering what is on disk. */
+export async function openFileEventStore(options: FileEventStoreOptions): Promise<FileEventStore> {
+  const compiled = compileFileOptions(options);
+  await compiled.io.mkdir(compiled.dir);
+  const lock = await acquireDirectoryLock(compiled.io, compiled.dir);
+  const store = new FileStore(compiled, lock);
+  try {
+    await store.recover();
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
+  return store;
+}
