@@ -5,6 +5,7 @@ interface Benchmark {
 
 const BENCHMARKS: Record<string, () => Promise<Benchmark>> = {
   'sandbox-build': () => import('./sandbox-build.js'),
+  manifest: () => import('./manifest.js'),
 };
 
 const [name, ...args] = process.argv.slice(2);

@@ -70,7 +70,7 @@ export class SchemaChecker {
       return;
     }
     const { schema: shallow, validator } = this.shallowValidator(schema);
-    const [, errors] = collectAllErrors(() => validator.Errors(value));
+    const [, errors] = validator.Check(value) ? [true, []] : collectAllErrors(() => validator.Errors(value));
     const problems = errors.flatMap((error) => toProblems(error, value, path, shallow));
     out.push(...dropShadowed(problems));
     this.visitUnionSites(schema, value, path, out);
