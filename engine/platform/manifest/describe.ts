@@ -66,3 +66,12 @@ export function valueAt(root: unknown, path: readonly PathSegment[]): unknown {
   }
   return current;
 }
+
+/** 30000 → `30s`, 90000 → `1m30s`, 1500 → `1.5s`, 250 → `250ms`. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${ms}ms`;
+  if (ms < 60_000 || ms % 1000 !== 0) return `${ms / 1000}s`;
+  const minutes = Math.floor(ms / 60_000);
+  const seconds = (ms % 60_000) / 1000;
+  return seconds === 0 ? `${minutes}m` : `${minutes}m${seconds}s`;
+}

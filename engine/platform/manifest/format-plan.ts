@@ -8,6 +8,7 @@
  *     + trigger nightly: schedule "0 3 * * *" (Europe/Paris) → jobs.ts:nightly
  *     - connection old
  */
+import { formatDuration } from './describe.js';
 import type { FieldChange, Plan, PlanChange } from './plan.js';
 import type { ConnectionConfig, TriggerConfig, VariableConfig } from './types.js';
 
@@ -77,15 +78,6 @@ function formatValue(field: string, value: unknown): string {
   if (field.endsWith('Ms') && typeof value === 'number') return formatDuration(value);
   const text = JSON.stringify(value) ?? typeof value;
   return text.length > MAX_VALUE_LENGTH ? `${text.slice(0, MAX_VALUE_LENGTH)}…` : text;
-}
-
-/** 30000 → `30s`, 90000 → `1m30s`, 1500 → `1.5s`, 250 → `250ms`. */
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${ms}ms`;
-  if (ms < 60_000 || ms % 1000 !== 0) return `${ms / 1000}s`;
-  const minutes = Math.floor(ms / 60_000);
-  const seconds = (ms % 60_000) / 1000;
-  return seconds === 0 ? `${minutes}m` : `${minutes}m${seconds}s`;
 }
 
 function describeCreated(change: PlanChange): string {

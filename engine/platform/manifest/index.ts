@@ -47,7 +47,8 @@ export type {
   ConnectionChange,
   TriggerChange,
 } from './plan.js';
-export { formatPlan, formatDuration } from './format-plan.js';
+export { formatPlan } from './format-plan.js';
+export { formatDuration } from './describe.js';
 export {
   WEBHOOK_DEFAULT_TIMEOUT_MS,
   WEBHOOK_MAX_TIMEOUT_MS,

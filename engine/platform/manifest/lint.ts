@@ -5,7 +5,7 @@
  */
 import { callProblem, parseCall } from './call.js';
 import { nextScheduleTime, validateCron, validateTimezone } from './cron.js';
-import { quote } from './describe.js';
+import { formatDuration, quote } from './describe.js';
 import { makeDiagnostic, sortDiagnostics } from './diagnostics.js';
 import type { ManifestDiagnostic, ManifestDiagnosticCode } from './diagnostics.js';
 import { compileFilter } from './filter.js';
@@ -294,7 +294,7 @@ function checkWebhook(
     linter.report(
       'WEBHOOK_TIMEOUT_OUT_OF_RANGE',
       at('webhook', 'timeout'),
-      `timeout of ${timeoutMs} ms is out of range; it must be more than 0 and at most 5m`,
+      `timeout ${formatDuration(timeoutMs)} is out of range; it must be more than 0 and at most ${formatDuration(WEBHOOK_MAX_TIMEOUT_MS)}`,
       { hint: 'a caller that needs longer should not wait: drop `sync` and poll or call back' },
     );
   }

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
+  callProblem,
   checkManifest,
   lintManifest,
   MANIFEST_DIAGNOSTIC_CODES,
+  parseCall,
   parseManifest,
 } from '../../../../engine/platform/manifest/index.js';
 import type {
@@ -189,7 +191,7 @@ const cases: Case[] = [
       'WEBHOOK_TIMEOUT_OUT_OF_RANGE triggers[0].webhook.timeout 4:86',
       'WEBHOOK_TIMEOUT_OUT_OF_RANGE triggers[1].webhook.timeout 5:86',
     ],
-    says: 'timeout of 600000 ms is out of range',
+    says: 'timeout 10m is out of range; it must be more than 0 and at most 5m',
   },
   {
     name: 'a webhook timeout without sync',
@@ -297,5 +299,24 @@ describe('lintManifest rules', () => {
   it('does not lint a manifest that failed the schema', () => {
     const result = checkManifest(`${HEAD}triggers:\n  - { name: t, type: manual }\n`, projectContext);
     expect(summarise(result.diagnostics)).toEqual(['SCHEMA_MISSING_FIELD triggers[0].call 4:5']);
+  });
+});
+
+describe('parseCall', () => {
+  it('splits file:function and refuses anything else', () => {
+    expect(parseCall('jobs/nightly.ts:run')).toEqual({ file: 'jobs/nightly.ts', function: 'run' });
+    expect(parseCall('handlers.ts:$on_hello2')).toEqual({ file: 'handlers.ts', function: '$on_hello2' });
+    for (const bad of [
+      'handlers.ts',
+      ':run',
+      'handlers.ts:',
+      'a:b:c',
+      './a.ts:b',
+      'a/../b.ts:c',
+      'a.ts:1st',
+    ]) {
+      expect(parseCall(bad), bad).toBeUndefined();
+      expect(callProblem(bad), bad).toBeDefined();
+    }
   });
 });
