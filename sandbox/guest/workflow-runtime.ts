@@ -253,7 +253,15 @@ export class WorkflowRuntime {
       return rejection(error);
     }
     const seq = this.takeSeq();
-    this.issue({ kind: 'scheduleActivity', seq, name, args, options });
+    // A copy per command: commands must not share objects (copies keep sharing across the boundary).
+    const own: CompiledActivityOptions = { ...options };
+    if (options.retry !== undefined) {
+      own.retry = { ...options.retry };
+      if (options.retry.nonRetryableErrorNames !== undefined) {
+        own.retry.nonRetryableErrorNames = [...options.retry.nonRetryableErrorNames];
+      }
+    }
+    this.issue({ kind: 'scheduleActivity', seq, name, args, options: own });
     return new Promise((resolve, reject) => {
       const op: ActivityOp = { scope, resolve, reject };
       this.activities.set(seq, op);
