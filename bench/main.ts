@@ -6,6 +6,7 @@ interface Benchmark {
 const BENCHMARKS: Record<string, () => Promise<Benchmark>> = {
   'sandbox-build': () => import('./sandbox-build.js'),
   manifest: () => import('./manifest.js'),
+  journal: () => import('./journal.js'),
 };
 
 const [name, ...args] = process.argv.slice(2);

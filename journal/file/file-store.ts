@@ -355,7 +355,7 @@ class FileStore implements FileEventStore {
       const expected = checkExpectedRevision('append', stream, options?.expectedRevision);
       return this.enqueue(batch, expected, undefined).then((result) => result!);
     } catch (error) {
-      return Promise.reject(error);
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
   }
 
@@ -898,7 +898,7 @@ class FileStore implements FileEventStore {
     try {
       this.checkWritable('checkpoint');
     } catch (error) {
-      return Promise.reject(error);
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
     return this.maintain(() => this.writeCheckpointNow(), true);
   }
