@@ -9,7 +9,7 @@ import { AbortController, AbortSignal } from './abort.js';
 import type { ActivityRuntimeSetup, HostCall } from './activity-runtime.js';
 import { ActivityRuntime, installActivityRuntime } from './activity-runtime.js';
 import * as activityApi from './activity.js';
-import { WORKFLOW_API_NAMES, foreignApi } from './api-names.js';
+import { WORKFLOW_API_NAMES, foreignApi, frozenApi } from './api-names.js';
 import { ActivityOp } from './entry-points.js';
 import { errorToData } from './error-data.js';
 import { InvalidArgumentError } from './failures.js';
@@ -88,7 +88,7 @@ function instantiate(
   try {
     const api = {
       workflow: foreignApi(WORKFLOW_API_NAMES, 'whisker/workflow', 'in workflow code (this is an activity)'),
-      activity: Object.freeze({ ...activityApi }),
+      activity: frozenApi(activityApi),
     };
     modules = factory(api).modules;
   } catch (error) {

@@ -69,3 +69,10 @@ export function foreignApi(
   for (const name of names) api[name] = SHARED[name] ?? throwing(module, name, where);
   return Object.freeze(api);
 }
+
+/** The API object user code gets: frozen, and its functions too (user code cannot swap them). */
+export function frozenApi(namespace: object): Readonly<Record<string, unknown>> {
+  const api: Record<string, unknown> = { ...namespace };
+  for (const value of Object.values(api)) if (typeof value === 'function') Object.freeze(value);
+  return Object.freeze(api);
+}

@@ -5,7 +5,7 @@
  */
 import type { ErrorData } from '../../common/index.js';
 import type { Job } from '../protocol.js';
-import { ACTIVITY_API_NAMES, foreignApi } from './api-names.js';
+import { ACTIVITY_API_NAMES, foreignApi, frozenApi } from './api-names.js';
 import { WorkflowOp } from './entry-points.js';
 import { errorToData } from './error-data.js';
 import type { ResourceReader } from './resources.js';
@@ -56,7 +56,7 @@ function instantiate(runtime: WorkflowRuntime, factory: BundleFactory, entry: st
   let modules: Record<string, unknown>;
   try {
     const api = {
-      workflow: Object.freeze({ ...workflowApi }),
+      workflow: frozenApi(workflowApi),
       activity: foreignApi(
         ACTIVITY_API_NAMES,
         'whisker/activity',

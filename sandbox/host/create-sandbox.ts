@@ -11,6 +11,8 @@ import { compileSandboxOptions } from './sandbox-options.js';
 export interface RunnerSandbox extends Sandbox {
   /** Process ids of the live runner processes. */
   runnerPids(): number[];
+  /** Messages exchanged with the runners so far (each carries a batch). */
+  transportStats(): { messagesSent: number; messagesReceived: number };
 }
 
 export async function createSandbox(options: SandboxOptions = {}): Promise<RunnerSandbox> {

@@ -42,6 +42,8 @@ type PendingCall =
 /** Restarts closer together than this back off (a runner that dies at once is not respawned in a loop). */
 const RESTART_BACKOFF_MS = [0, 100, 500, 2_000, 5_000];
 const STOP_GRACE_MS = 2_000;
+/** A runner that has not answered its start within this is killed (and replaced). */
+const STARTUP_TIMEOUT_MS = 30_000;
 
 class RunnerSlot {
   process: RunnerProcess | undefined;
@@ -71,6 +73,8 @@ export class RunnerPool implements Sandbox {
   private readonly sessionSlots = new Map<string, RunnerSlot>();
   private nextId = 1;
   private restarts = 0;
+  private messagesSent = 0;
+  private messagesReceived = 0;
   private closed = false;
   private healthTimer: NodeJS.Timeout | undefined;
   private readonly unresponsiveAfterMs: number;
@@ -101,11 +105,16 @@ export class RunnerPool implements Sandbox {
     this.healthTimer.unref();
   }
 
-  /** Process ids of the live runners (for operations and tests). */
+  /** Process ids of the runners that are up and serving (for operations and tests). */
   runnerPids(): number[] {
     return this.slots.flatMap((slot) =>
-      slot.process?.alive === true && slot.process.pid !== undefined ? [slot.process.pid] : [],
+      slot.ready && slot.process?.alive === true && slot.process.pid !== undefined ? [slot.process.pid] : [],
     );
+  }
+
+  /** Messages exchanged with runners (batches, pings included): batching at work. */
+  transportStats(): { messagesSent: number; messagesReceived: number } {
+    return { messagesSent: this.messagesSent, messagesReceived: this.messagesReceived };
   }
 
   registerBuild(artifact: BuildArtifact): void {
@@ -202,7 +211,7 @@ export class RunnerPool implements Sandbox {
       }
     }
     return {
-      runners: this.slots.filter((slot) => slot.process?.alive === true).length,
+      runners: this.slots.filter((slot) => slot.ready && slot.process?.alive === true).length,
       runnerRestarts: this.restarts,
       contexts: this.sessionSlots.size,
       activationsInFlight: activations,
@@ -268,6 +277,7 @@ export class RunnerPool implements Sandbox {
     if (!slot.ready || slot.process === undefined || slot.outbox.length === 0) return;
     const items = slot.outbox;
     slot.outbox = [];
+    this.messagesSent++;
     slot.process.send({ t: 'batch', items });
   }
 
@@ -305,6 +315,7 @@ export class RunnerPool implements Sandbox {
   private onMessage(slot: RunnerSlot, runner: RunnerProcess, message: RunnerMessage): void {
     if (slot.process !== runner) return;
     slot.lastAnswerAt = Date.now();
+    this.messagesReceived++;
     if (message.t !== 'batch') return;
     for (const reply of message.items) this.onReply(slot, reply);
   }
@@ -400,7 +411,12 @@ export class RunnerPool implements Sandbox {
     const now = Date.now();
     for (const slot of this.slots) {
       const runner = slot.process;
-      if (!slot.ready || runner === undefined || !runner.alive) continue;
+      if (runner === undefined || !runner.alive) continue;
+      if (!slot.ready) {
+        // A runner that never answers its start is as good as hung.
+        if (now - slot.lastStartAt > STARTUP_TIMEOUT_MS) runner.kill('SIGKILL');
+        continue;
+      }
       if (slot.pingSentAt !== undefined) {
         if (
           now - slot.pingSentAt > this.unresponsiveAfterMs &&
@@ -411,6 +427,7 @@ export class RunnerPool implements Sandbox {
         continue;
       }
       slot.pingSentAt = now;
+      this.messagesSent++;
       runner.send({ t: 'batch', items: [{ op: 'ping', id: this.nextId++ }] });
     }
   }

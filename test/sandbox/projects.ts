@@ -93,6 +93,7 @@ import {
   executeChild, CancellationScope, isCancellation, workflowInfo, uuid4, log, ApplicationFailure,
   patched, deprecatePatch, getVariable, respond, readResource, readTextResource,
 } from 'whisker/workflow';
+import * as workflowApi from 'whisker/workflow';
 import { greet, add } from './activities';
 
 const acts = proxyActivities<typeof import('./activities')>({ startToCloseTimeout: '1m', retry: { maximumAttempts: 3, initialInterval: '2s' } });
@@ -274,7 +275,7 @@ export async function microtaskLoop() {
 
 export async function grow() {
   const hold: unknown[] = [];
-  for (;;) hold.push({ a: Math.random(), b: 'x'.repeat(64) + hold.length });
+  for (;;) hold.push(new Array(100_000).fill(hold.length));
 }
 
 export async function bigBuffer() {
@@ -315,14 +316,14 @@ export async function escapes() {
   attempt('lookupGetter', () => {
     const getter = ({} as { __lookupGetter__(name: string): unknown }).__lookupGetter__('__proto__') as () => unknown;
     const proto = getter.call(getter);
-    return typeof (proto as { constructor: FunctionConstructor }).constructor('return typeof process')();
+    return (proto as { constructor: FunctionConstructor }).constructor('return typeof process')();
   });
   attempt('promiseSpecies', () => {
     class Evil extends Promise<unknown> {
       static get [Symbol.species](): PromiseConstructor {
         return function (this: unknown, executor: (a: unknown, b: unknown) => void) {
           executor((v: unknown) => { out.speciesResolved = typeof v; }, () => undefined);
-          return Function('return typeof process')();
+          out.speciesProcess = Function('return typeof process')() as string;
         } as unknown as PromiseConstructor;
       }
     }
@@ -338,14 +339,21 @@ export async function escapes() {
     dynamicImport = 'blocked: ' + (error as Error).name;
   }
   out.dynamicImport = dynamicImport;
-  // Pollution: the API object is frozen, Object.prototype pollution stays in this context.
-  try { (proxyActivities as unknown as Record<string, unknown>).polluted = 1; } catch (error) { out.apiPollution = 'blocked: ' + (error as Error).name; }
+  // Pollution: the API object and its functions are frozen; Object.prototype pollution stays in this context.
+  const api = (workflowApi as unknown as { default: Record<string, unknown> }).default;
+  try { api.sleep = () => 'evil'; out.apiPollution = 'assigned'; } catch (error) { out.apiPollution = 'blocked: ' + (error as Error).name; }
+  try { (proxyActivities as unknown as Record<string, unknown>).polluted = 1; out.functionPollution = 'assigned'; } catch (error) { out.functionPollution = 'blocked: ' + (error as Error).name; }
   (Object.prototype as Record<string, unknown>).polluted = 'yes';
+  (Function.prototype as unknown as Record<string, unknown>).polluted = 'yes';
   return out;
 }
 
 export async function pollutionVisible() {
-  return { polluted: String(({} as Record<string, unknown>).polluted) };
+  return {
+    polluted: String(({} as Record<string, unknown>).polluted),
+    functionPolluted: String((sleep as unknown as Record<string, unknown>).polluted),
+    sleepIsReal: sleep.toString().includes('evil') ? 'replaced' : 'real',
+  };
 }
 
 export function globalNames() {
