@@ -3,7 +3,7 @@
  * sorts by creation time.
  */
 import { createHash } from 'node:crypto';
-import { ulid } from 'ulid';
+import { monotonicFactory } from 'ulid';
 
 export const ID_PREFIXES = {
   project: 'prj',
@@ -17,6 +17,9 @@ export const ID_PREFIXES = {
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;
+
+// Monotonic: ids made in the same millisecond still sort in creation order.
+const ulid = monotonicFactory();
 
 export function newId(kind: IdKind, now = Date.now()): string {
   return `${ID_PREFIXES[kind]}_${ulid(now)}`;

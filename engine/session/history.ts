@@ -95,17 +95,55 @@ export function commandOf(event: SessionEvent): Command | undefined {
   }
 }
 
+/** True when the event records something the code did (matched or not: logs and patch markers count). */
+function isOutput(event: SessionEvent): boolean {
+  return commandOf(event) !== undefined || event.type === 'Log' || event.type === 'PatchMarker';
+}
+
+export interface SplitHistory {
+  /** What the code has already seen and done: replayed silently, commands matched. */
+  replay: ReplayHistory;
+  /**
+   * Facts journaled after the code's last recorded output: the code may never have seen them, so
+   * they are delivered live after the replay (their logs are journaled, their commands are new).
+   * Re-delivering a fact that was seen but produced nothing produces nothing again.
+   */
+  pending: Job[];
+}
+
+/** Splits a journal for loading a context: replay up to the last output, then the pending facts. */
+export function splitHistory(events: readonly JournaledSessionEvent[]): SplitHistory {
+  let lastOutput = -1;
+  for (let i = events.length - 1; i >= 0; i--) {
+    if (isOutput(events[i] as SessionEvent)) {
+      lastOutput = i;
+      break;
+    }
+  }
+  const replay = replayHistoryOf(events.slice(0, lastOutput + 1), { jobsOfLast: false });
+  const pending: Job[] = [];
+  // A ChildStarted output's own job (the child's id) comes after the output, so it is pending too.
+  const last = events[lastOutput];
+  if (last !== undefined) pending.push(...jobsOf(last));
+  for (const event of events.slice(lastOutput + 1)) pending.push(...jobsOf(event));
+  return { replay, pending };
+}
+
 /** Builds the replay history of a session from its journal, in journal order. */
-export function replayHistoryOf(events: readonly JournaledSessionEvent[]): ReplayHistory {
+export function replayHistoryOf(
+  events: readonly JournaledSessionEvent[],
+  options: { jobsOfLast?: boolean } = {},
+): ReplayHistory {
   const jobs: Job[] = [];
   const commands: RecordedCommand[] = [];
   const patches = new Set<string>();
-  for (const event of events) {
+  for (const [index, event] of events.entries()) {
+    const isLast = index === events.length - 1;
     // A command is recorded before the job of the same event (ChildStarted is both): the code
     // issued `startChild`, then learnt the child's id.
     const command = commandOf(event);
     if (command !== undefined) commands.push({ command, revision: event.revision });
-    for (const job of jobsOf(event)) jobs.push(job);
+    if (!isLast || options.jobsOfLast !== false) for (const job of jobsOf(event)) jobs.push(job);
     if (event.type === 'PatchMarker') patches.add(event.data.id);
   }
   return { jobs, commands, patches: [...patches] };

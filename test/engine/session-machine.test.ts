@@ -7,14 +7,14 @@ import { childSessionId, isId, newId } from '../../engine/ids.js';
 import { eventsForCommands } from '../../engine/session/commands.js';
 import type { SessionEvent } from '../../engine/session/events.js';
 import type { JournaledSessionEvent } from '../../engine/session/history.js';
-import { replayHistoryOf } from '../../engine/session/history.js';
+import { replayHistoryOf, splitHistory } from '../../engine/session/history.js';
 import { compileActivityOptions, decideRetry } from '../../engine/session/retry.js';
 import { foldSession } from '../../engine/session/state.js';
 
 const SID = 'ses_01JCZZZZZZZZZZZZZZZZZZZZZZ';
 
 function journal(...events: SessionEvent[]): JournaledSessionEvent[] {
-  return events.map((event, revision) => ({ ...event, revision }) as JournaledSessionEvent);
+  return events.map((event, revision) => ({ ...event, revision }));
 }
 
 const started: SessionEvent = {
@@ -266,5 +266,46 @@ describe('ids', () => {
     expect(child).toBe(childSessionId(parent, 3));
     expect(child).not.toBe(childSessionId(parent, 4));
     expect(child.slice(0, 14)).toBe(parent.slice(0, 14));
+  });
+});
+
+describe('split history (loading a context)', () => {
+  it('delivers facts after the last recorded output live, the rest as replay', () => {
+    const { replay, pending } = splitHistory(
+      journal(
+        started,
+        { type: 'TimerStarted', data: { seq: 1, durationMs: 10, fireAt: 11, time: 1 } },
+        { type: 'SignalReceived', data: { name: 'a', payload: 1, time: 5 } },
+        { type: 'Log', data: { level: 'info', text: 'got a', time: 5 } },
+        { type: 'SignalReceived', data: { name: 'b', payload: 2, time: 6 } },
+        {
+          type: 'ActivityFailed',
+          data: { seq: 9, error: { name: 'E', message: 'm' }, attempt: 1, retryAt: 9, time: 7 },
+        },
+        { type: 'CancelRequested', data: { reason: 'r', gracePeriodMs: 1, time: 8 } },
+      ),
+    );
+    expect(replay.jobs.map((j) => j.kind)).toEqual(['start', 'signal']);
+    expect(replay.commands.map((c) => c.command.kind)).toEqual(['startTimer']);
+    expect(pending).toEqual([
+      { kind: 'signal', name: 'b', payload: 2, time: 6 },
+      { kind: 'cancel', reason: 'r', time: 8 },
+    ]);
+  });
+
+  it('a new session replays nothing and delivers start live; a child start id is pending after its command', () => {
+    expect(splitHistory(journal(started))).toEqual({
+      replay: { jobs: [], commands: [], patches: [] },
+      pending: [{ kind: 'start', input: { n: 1 }, time: 1000 }],
+    });
+    const { replay, pending } = splitHistory(
+      journal(started, {
+        type: 'ChildStarted',
+        data: { seq: 1, sessionId: 'ses_c', entry: 'a.ts:b', input: null, options: {}, time: 2 },
+      }),
+    );
+    expect(replay.commands.map((c) => c.command.kind)).toEqual(['startChild']);
+    expect(replay.jobs.map((j) => j.kind)).toEqual(['start']);
+    expect(pending).toEqual([{ kind: 'resolveChildStart', seq: 1, sessionId: 'ses_c', time: 2 }]);
   });
 });
