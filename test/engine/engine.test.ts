@@ -274,7 +274,7 @@ describe('listing, subscribing, deleting', () => {
     expect(first.sessions).toHaveLength(2);
     expect(first.nextCursor).toBe(first.sessions[1]?.sessionId);
     const second = t.engine.listSessions({ entry: 'workflows.ts:hello', limit: 2, cursor: first.nextCursor });
-    expect(second.sessions[0]?.sessionId < (first.sessions[1]?.sessionId ?? '')).toBe(true);
+    expect((second.sessions[0]?.sessionId ?? '') < (first.sessions[1]?.sessionId ?? '')).toBe(true);
     expect(() => t.engine.listSessions({ limit: 0 })).toThrow(/^limit: must be an integer from 1 to 1000/);
   });
 
