@@ -306,9 +306,7 @@ export class SessionRuntime {
       const inputs: EventInput[] = events.map((event) => ({ type: event.type, data: event.data }));
       const firstRevision = this.state.revision + 1;
       await this.host.store.append(this.stream, inputs, { expectedRevision: this.state.revision });
-      const journaled = events.map(
-        (event, i) => ({ ...event, revision: firstRevision + i }),
-      );
+      const journaled = events.map((event, i) => ({ ...event, revision: firstRevision + i }));
       for (const event of journaled) applySessionEvent(this.state, event);
       settle(items);
       this.host.onAppended(this, journaled);

@@ -96,7 +96,7 @@ export function commandOf(event: SessionEvent): Command | undefined {
 }
 
 /** True when the event records something the code did (matched or not: logs and patch markers count). */
-function isOutput(event: SessionEvent): boolean {
+export function isOutputEvent(event: SessionEvent): boolean {
   return commandOf(event) !== undefined || event.type === 'Log' || event.type === 'PatchMarker';
 }
 
@@ -115,7 +115,7 @@ export interface SplitHistory {
 export function splitHistory(events: readonly JournaledSessionEvent[]): SplitHistory {
   let lastOutput = -1;
   for (let i = events.length - 1; i >= 0; i--) {
-    if (isOutput(events[i] as SessionEvent)) {
+    if (isOutputEvent(events[i] as SessionEvent)) {
       lastOutput = i;
       break;
     }

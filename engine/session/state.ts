@@ -7,6 +7,7 @@ import { WhiskerError } from '../../common/index.js';
 import type { ErrorData } from '../../common/index.js';
 import type { ActivityOptions, Divergence, HttpResponseData } from '../../sandbox/index.js';
 import type { SessionEvent, SessionTrigger } from './events.js';
+import { isOutputEvent, jobsOf } from './history.js';
 
 export type SessionStatus = 'created' | 'running' | 'waiting' | 'completed' | 'failed' | 'stopped' | 'parked';
 
@@ -153,18 +154,15 @@ export function applySessionEvent(state: SessionState, event: SessionEvent & { r
         cancelRequested: false,
       });
       state.counts.activities++;
-      state.pendingFacts = false;
       break;
     }
     case 'ActivityCompleted':
       state.activities.delete(event.data.seq);
-      state.pendingFacts = false;
       break;
     case 'ActivityFailed': {
       const d = event.data;
       if (d.retryAt === undefined) {
         state.activities.delete(d.seq);
-        state.pendingFacts = false;
       } else {
         const activity = state.activities.get(d.seq);
         if (activity) {
@@ -178,22 +176,18 @@ export function applySessionEvent(state: SessionState, event: SessionEvent & { r
     case 'ActivityCancelRequested': {
       const activity = state.activities.get(event.data.seq);
       if (activity) activity.cancelRequested = true;
-      state.pendingFacts = false;
       break;
     }
     case 'TimerStarted':
       state.timers.set(event.data.seq, { seq: event.data.seq, fireAt: event.data.fireAt });
       state.counts.timers++;
-      state.pendingFacts = false;
       break;
     case 'TimerFired':
     case 'TimerCancelled':
       state.timers.delete(event.data.seq);
-      state.pendingFacts = false;
       break;
     case 'SignalReceived':
       state.counts.signals++;
-      state.pendingFacts = true;
       break;
     case 'ChildStarted':
       state.children.set(event.data.seq, {
@@ -203,17 +197,13 @@ export function applySessionEvent(state: SessionState, event: SessionEvent & { r
         cancelRequested: false,
       });
       state.counts.children++;
-      // The code learns the child's id from this same event, in a later activation.
-      state.pendingFacts = true;
       break;
     case 'ChildCompleted':
       state.children.delete(event.data.seq);
-      state.pendingFacts = false;
       break;
     case 'ChildCancelRequested': {
       const child = state.children.get(event.data.seq);
       if (child) child.cancelRequested = true;
-      state.pendingFacts = false;
       break;
     }
     case 'Log':
@@ -223,7 +213,6 @@ export function applySessionEvent(state: SessionState, event: SessionEvent & { r
       break;
     case 'ResponseSet':
       state.response = event.data.response;
-      state.pendingFacts = false;
       break;
     case 'CancelRequested':
       state.cancelRequested = {
@@ -231,7 +220,6 @@ export function applySessionEvent(state: SessionState, event: SessionEvent & { r
         gracePeriodMs: event.data.gracePeriodMs,
         time: event.data.time,
       };
-      state.pendingFacts = true;
       break;
     case 'SessionCompleted':
       state.status = 'completed';
@@ -264,15 +252,17 @@ export function applySessionEvent(state: SessionState, event: SessionEvent & { r
       if (event.data.buildId !== undefined) state.buildId = event.data.buildId;
       delete state.parked;
       state.status = 'waiting';
-      state.pendingFacts = true;
       break;
   }
+  // Same rule as `splitHistory`: a fact not yet followed by an output of the code may be unseen.
+  if (jobsOf(event).length > 0) state.pendingFacts = true;
+  else if (isOutputEvent(event)) state.pendingFacts = false;
   if (isFinalStatus(state.status)) {
+    state.pendingFacts = false;
     if (!final) {
       state.activities.clear();
       state.timers.clear();
       state.children.clear();
-      state.pendingFacts = false;
     }
   } else if (state.status !== 'parked') {
     state.status = state.pendingFacts && state.revision === 0 ? 'created' : 'waiting';

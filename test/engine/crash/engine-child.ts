@@ -1,0 +1,49 @@
+/**
+ * The crash test's engine process. Runs `sessions` sessions of `steps` recorded side effects on the
+ * file store (durability `always`), each effect appended to a file BEFORE the activity returns,
+ * tagged with this incarnation. The parent kills it with SIGKILL at random moments.
+ *
+ * argv: <journal dir> <effects file> <incarnation> <sessions> <steps> <project dir>
+ * stdout: `ready` once started, `done` when every session completed.
+ */
+import { appendFileSync } from 'node:fs';
+import { createEngine } from '../../../engine/index.js';
+import { openFileEventStore } from '../../../journal/index.js';
+
+const [dir, effectsFile, incarnation, sessionsText, stepsText, projectDir] = process.argv.slice(2) as [
+  string,
+  string,
+  string,
+  string,
+  string,
+  string,
+];
+const sessions = Number(sessionsText);
+const steps = Number(stepsText);
+
+const store = await openFileEventStore({ dir, durability: 'always' });
+const engine = await createEngine({
+  store,
+  sandboxOptions: { runners: 1 },
+  activities: {
+    record: (key: string) => {
+      appendFileSync(effectsFile, `${key} ${incarnation}\n`);
+      return key;
+    },
+  },
+});
+const build = await engine.loadProject(projectDir);
+const ids: string[] = [];
+for (let i = 0; i < sessions; i++) {
+  const info = await engine.startSession({
+    buildId: build.buildId,
+    entry: 'workflows.ts:crashSteps',
+    input: { key: `s${i}`, steps },
+    idempotencyKey: `crash-${i}`,
+  });
+  ids.push(info.sessionId);
+}
+process.stdout.write('ready\n');
+await Promise.all(ids.map((id) => engine.result(id)));
+await engine.shutdown();
+process.stdout.write('done\n');
