@@ -5,8 +5,10 @@ interface Benchmark {
 
 const BENCHMARKS: Record<string, () => Promise<Benchmark>> = {
   'sandbox-build': () => import('./sandbox-build.js'),
+  sandbox: () => import('./sandbox.js'),
   manifest: () => import('./manifest.js'),
   journal: () => import('./journal.js'),
+  engine: () => import('./engine.js'),
 };
 
 const [name, ...args] = process.argv.slice(2);

@@ -142,7 +142,7 @@ describe('file journal recovery', () => {
     const [segment] = segmentFiles(dir);
     const file = path.join(dir, segment!);
     const offsets = recordOffsets(file);
-    fs.truncateSync(file, offsets[3]!); // keep 2 of the batch's 3 records
+    fs.truncateSync(file, offsets[3]); // keep 2 of the batch's 3 records
     const reopened = await openFileEventStore({ dir, durability: 'none' });
     expect((await reopened.readAll()).map((e) => e.type)).toEqual(['One']);
     expect(await reopened.streamRevision('b')).toBeUndefined();
