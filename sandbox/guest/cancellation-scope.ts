@@ -27,7 +27,7 @@ type CancelListener = (failure: CancelledFailure) => void;
 
 /** Hooks the workflow runtime gives scopes (timers for `withTimeout`). */
 export interface ScopeRuntime {
-  startScopeTimer(durationMs: number, onFire: () => void): { cancel(): void };
+  startScopeTimer(durationMs: number, onFire: () => void, site?: unknown): { cancel(): void };
 }
 
 let currentScope: CancellationScope | undefined;
@@ -131,7 +131,13 @@ export class CancellationScope {
     const ms = parseDuration(timeout, 'CancellationScope.withTimeout: timeout');
     const scope = new CancellationScope({ cancellable: true });
     if (scopeRuntime === undefined) throw new Error('CancellationScope.withTimeout needs a running workflow');
-    const timer = scopeRuntime.startScopeTimer(ms, () => scope.cancel(`timed out after ${ms} ms`));
+    const timer = scopeRuntime.startScopeTimer(
+      ms,
+      () => scope.cancel(`timed out after ${ms} ms`),
+      // The boundary of the captured call site (a function value, never called through this reference).
+      // eslint-disable-next-line @typescript-eslint/unbound-method
+      CancellationScope.withTimeout,
+    );
     const done = (): void => timer.cancel();
     return scope.run(fn).then(
       (value) => {

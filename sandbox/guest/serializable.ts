@@ -9,7 +9,23 @@ const MAX_DEPTH = 200;
 
 /** Throws `NotSerializableError` naming `what` and the path of the first value that cannot be copied. */
 export function assertSerializable(value: unknown, what: string, root = 'value'): void {
+  if (isFlat(value)) return;
   check(value, what, root, 0, new Set());
+}
+
+/** Fast path for the common case: a primitive, or an array or plain object of primitives. */
+function isFlat(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null)
+    return typeof value !== 'function' && typeof value !== 'symbol';
+  let items: unknown[];
+  if (Array.isArray(value)) items = value;
+  else if (Object.getPrototypeOf(value) === Object.prototype) items = Object.values(value);
+  else return false;
+  for (const item of items) {
+    const type = typeof item;
+    if (type === 'object' ? item !== null : type === 'function' || type === 'symbol') return false;
+  }
+  return true;
 }
 
 function check(value: unknown, what: string, path: string, depth: number, seen: Set<object>): void {

@@ -7,30 +7,15 @@
  * user's value is kept and used for the user's own errors.
  */
 
-/** V8's CallSite, as far as the runtime uses it. */
-interface CallSite {
-  getFileName(): string | undefined | null;
-  getLineNumber(): number | null;
-  getColumnNumber(): number | null;
-}
-
-type PrepareStackTrace = (error: Error, frames: CallSite[]) => unknown;
-
 /** The V8-specific statics of `Error`. */
 interface V8ErrorConstructor {
   captureStackTrace(target: object, constructorOpt?: unknown): void;
   stackTraceLimit: number;
 }
 
-/** Position of a frame in a bundle: 1-based line and column, as V8 reports them. */
-export interface RawPosition {
-  line: number;
-  column: number;
-}
-
 let userPrepare: unknown;
-/** undefined: the user's formatter; 'default': V8's own text; a function: the runtime's. */
-let mode: undefined | 'default' | PrepareStackTrace;
+/** undefined: the user's formatter; 'default': V8's own text. */
+let mode: undefined | 'default';
 
 /** Installs the accessor once per context, before user code runs. */
 export function installStackControl(): void {
@@ -39,7 +24,7 @@ export function installStackControl(): void {
   Object.defineProperty(Error, 'prepareStackTrace', {
     configurable: false,
     enumerable: false,
-    get: () => (mode === undefined ? userPrepare : mode === 'default' ? undefined : mode),
+    get: () => (mode === undefined ? userPrepare : undefined),
     set: (value: unknown) => {
       userPrepare = value;
     },
@@ -47,34 +32,32 @@ export function installStackControl(): void {
   (Error as unknown as V8ErrorConstructor).stackTraceLimit = 30;
 }
 
-/** Captures the current stack cheaply (frames only; nothing is formatted until read). */
-export function captureSite(): object {
+/**
+ * Captures the stack below `boundary` (the API function user code called), a few frames only:
+ * the user's call site is the first frame, or the second after a generated activity stub.
+ * Nothing is formatted until read (`siteStack`).
+ */
+export function captureSite(boundary: unknown): object {
   const holder = {};
-  (Error as unknown as V8ErrorConstructor).captureStackTrace(holder);
+  const errorConstructor = Error as unknown as V8ErrorConstructor;
+  const limit = errorConstructor.stackTraceLimit;
+  errorConstructor.stackTraceLimit = SITE_FRAMES;
+  errorConstructor.captureStackTrace(holder, boundary);
+  errorConstructor.stackTraceLimit = limit;
   return holder;
 }
 
-/** Frames of a site the runner tries, innermost first (generated code, such as activity stubs, is skipped there). */
-const MAX_SITE_FRAMES = 4;
+const SITE_FRAMES = 4;
 
 /**
- * The innermost frames of `holder`'s captured stack that lie in `file` (the user's bundle). The
- * runner maps them in order and keeps the first that is in a user's file.
+ * The captured stack as V8's default text (formatted in C++, cheap even in a cold context); the
+ * runner finds the first frame in a user's file. Read once: the text is cached on the holder.
  */
-export function siteSource(holder: object, file: string): RawPosition[] | undefined {
-  mode = (_error, frames) => {
-    const positions: RawPosition[] = [];
-    for (const frame of frames) {
-      if (frame.getFileName() !== file) continue;
-      const line = frame.getLineNumber();
-      const column = frame.getColumnNumber();
-      if (line !== null && column !== null) positions.push({ line, column });
-      if (positions.length === MAX_SITE_FRAMES) break;
-    }
-    return positions.length > 0 ? positions : undefined;
-  };
+export function siteStack(holder: object): string | undefined {
+  mode = 'default';
   try {
-    return (holder as { stack?: RawPosition[] }).stack;
+    const stack = (holder as { stack?: unknown }).stack;
+    return typeof stack === 'string' ? stack : undefined;
   } finally {
     mode = undefined;
   }

@@ -174,7 +174,7 @@ export function installWorkflowGlobals(runtime: WorkflowRuntime): void {
     }),
   );
 
-  defineGlobal('setTimeout', (callback: unknown, ms?: unknown, ...args: unknown[]): number => {
+  const setTimeout = (callback: unknown, ms?: unknown, ...args: unknown[]): number => {
     if (typeof callback !== 'function') {
       throw new InvalidArgumentError(
         'setTimeout',
@@ -184,9 +184,11 @@ export function installWorkflowGlobals(runtime: WorkflowRuntime): void {
       );
     }
     const delay = Math.max(0, Math.floor(Number(ms) || 0));
-    return runtime.setTimer(callback as (...args: unknown[]) => unknown, delay, args);
-  });
-  defineGlobal('clearTimeout', (handle: unknown): void => runtime.clearTimer(handle));
+    return runtime.setTimer(callback as (...args: unknown[]) => unknown, delay, args, setTimeout);
+  };
+  const clearTimeout = (handle: unknown): void => runtime.clearTimer(handle, clearTimeout);
+  defineGlobal('setTimeout', setTimeout);
+  defineGlobal('clearTimeout', clearTimeout);
   defineGlobal('setInterval', (): never => {
     throw runtime.violate('setInterval() has no durable equivalent; use a loop with `await sleep(...)`');
   });
@@ -216,7 +218,7 @@ export function installWorkflowGlobals(runtime: WorkflowRuntime): void {
     'console',
     makeConsole((level, text) => runtime.log(level, text)),
   );
-  defineGlobal('fetch', async (input: unknown, init?: RequestInit): Promise<Response> => {
+  const fetch = async (input: unknown, init?: RequestInit): Promise<Response> => {
     if (init?.signal !== undefined && init.signal !== null) {
       throw new InvalidArgumentError(
         'fetch',
@@ -226,9 +228,10 @@ export function installWorkflowGlobals(runtime: WorkflowRuntime): void {
       );
     }
     const request = toFetchRequest(input, init);
-    const result = await runtime.scheduleActivity(FETCH_ACTIVITY_NAME, [request], {});
+    const result = await runtime.scheduleActivity(FETCH_ACTIVITY_NAME, [request], {}, fetch);
     return Response.fromResult(result as Parameters<typeof Response.fromResult>[0]);
-  });
+  };
+  defineGlobal('fetch', fetch);
   defineWebGlobals();
 }
 

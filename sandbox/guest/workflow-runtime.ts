@@ -26,8 +26,7 @@ import { DeterminismViolationError, InvalidArgumentError, WrongContextError, rej
 import type { Xoshiro128StarStar } from './prng.js';
 import { createSeededRandom } from './prng.js';
 import { assertSerializable } from './serializable.js';
-import type { RawPosition } from './stack.js';
-import { captureSite, currentStack, siteSource } from './stack.js';
+import { captureSite, currentStack, siteStack } from './stack.js';
 
 /** `deliver` / `endReplay` answers. */
 export const DELIVERED = 0;
@@ -36,10 +35,14 @@ export const RETRY = 1;
 /** The context diverged or violated determinism: stop and `conclude`. */
 export const STOPPED = 2;
 
+/** A function of the guest API, marking where user code called in (see `issue`). */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- any API function serves as a stack boundary
+export type ApiFunction = Function;
+
 export interface RawIssuedCommand {
   command: Command;
-  /** Candidate positions in the bundle, innermost first (see `siteSource`). */
-  source?: RawPosition[];
+  /** The stack where the code issued it (raw text, a few frames); the runner finds the user's frame. */
+  site?: string;
 }
 
 export interface RawDivergence {
@@ -171,7 +174,8 @@ export class WorkflowRuntime {
     this.replaying = setup.replaying;
     this.root = new CancellationScope({ cancellable: true });
     initCancellationScopes(this.root, {
-      startScopeTimer: (durationMs, onFire) => this.startInternalTimer(durationMs, onFire),
+      startScopeTimer: (durationMs, onFire, site) =>
+        this.startInternalTimer(durationMs, onFire, site as ApiFunction | undefined),
     });
   }
 
@@ -190,7 +194,11 @@ export class WorkflowRuntime {
   // -------------------------------------------------------------------------------------------
   // Commands.
 
-  private issue(command: Command): void {
+  /**
+   * Records a command. `site`: the API function user code called, when the command comes straight
+   * from a user's call (its caller is the command's source); internal commands have none.
+   */
+  private issue(command: Command, site?: ApiFunction): void {
     if (this.queryName !== undefined) {
       if (command.kind === 'log') return;
       throw new QueryCommandError(this.queryName, describeCommand(command));
@@ -212,14 +220,14 @@ export class WorkflowRuntime {
       this.diverge({
         step: index + 1,
         recordedIndex: index,
-        issued: withSource({ command }, siteSource(captureSite(), this.bundleFile)),
+        issued: withSite({ command }, site === undefined ? undefined : siteStack(captureSite(site))),
         differences,
         stack: currentStack('Divergence'),
       });
       return;
     }
     if (kind === 'log' && this.replaying) return;
-    this.pending.push(kind === 'log' ? { command } : { command, site: captureSite() });
+    this.pending.push(site === undefined ? { command } : { command, site: captureSite(site) });
   }
 
   private diverge(divergence: RawDivergence): void {
@@ -244,7 +252,12 @@ export class WorkflowRuntime {
   // -------------------------------------------------------------------------------------------
   // Operations user code starts.
 
-  scheduleActivity(name: string, args: unknown[], options: CompiledActivityOptions): Promise<unknown> {
+  scheduleActivity(
+    name: string,
+    args: unknown[],
+    options: CompiledActivityOptions,
+    site?: ApiFunction,
+  ): Promise<unknown> {
     const scope = CancellationScope.current();
     if (scope.cancellation !== undefined) return rejection(scope.cancellation);
     try {
@@ -261,7 +274,7 @@ export class WorkflowRuntime {
         own.retry.nonRetryableErrorNames = [...options.retry.nonRetryableErrorNames];
       }
     }
-    this.issue({ kind: 'scheduleActivity', seq, name, args, options: own });
+    this.issue({ kind: 'scheduleActivity', seq, name, args, options: own }, site);
     return new Promise((resolve, reject) => {
       const op: ActivityOp = { scope, resolve, reject };
       this.activities.set(seq, op);
@@ -275,11 +288,11 @@ export class WorkflowRuntime {
     });
   }
 
-  sleep(durationMs: number): Promise<void> {
+  sleep(durationMs: number, site?: ApiFunction): Promise<void> {
     const scope = CancellationScope.current();
     if (scope.cancellation !== undefined) return rejection(scope.cancellation);
     const seq = this.takeSeq();
-    this.issue({ kind: 'startTimer', seq, durationMs });
+    this.issue({ kind: 'startTimer', seq, durationMs }, site);
     return new Promise((resolve, reject) => {
       const op: ActivityOp = { scope, resolve: () => resolve(), reject };
       this.timers.set(seq, { scoped: op });
@@ -292,9 +305,13 @@ export class WorkflowRuntime {
   }
 
   /** A timer outside any scope (condition and signal timeouts, `withTimeout`, `setTimeout`). */
-  startInternalTimer(durationMs: number, onFire: () => void): { seq: number; cancel(): void } {
+  startInternalTimer(
+    durationMs: number,
+    onFire: () => void,
+    site?: ApiFunction,
+  ): { seq: number; cancel(): void } {
     const seq = this.takeSeq();
-    this.issue({ kind: 'startTimer', seq, durationMs });
+    this.issue({ kind: 'startTimer', seq, durationMs }, site);
     this.timers.set(seq, { onFire });
     return {
       seq,
@@ -305,24 +322,33 @@ export class WorkflowRuntime {
   }
 
   /** `setTimeout`: a durable timer; returns its seq as the handle. */
-  setTimer(callback: (...args: unknown[]) => unknown, durationMs: number, args: unknown[]): number {
-    return this.startInternalTimer(durationMs, () => {
-      setCurrentCancellationScope(this.root);
-      try {
-        callback(...args);
-      } catch (error) {
-        this.failWith(error);
-      }
-    }).seq;
+  setTimer(
+    callback: (...args: unknown[]) => unknown,
+    durationMs: number,
+    args: unknown[],
+    site?: ApiFunction,
+  ): number {
+    return this.startInternalTimer(
+      durationMs,
+      () => {
+        setCurrentCancellationScope(this.root);
+        try {
+          callback(...args);
+        } catch (error) {
+          this.failWith(error);
+        }
+      },
+      site,
+    ).seq;
   }
 
-  clearTimer(seq: unknown): void {
+  clearTimer(seq: unknown, site?: ApiFunction): void {
     if (typeof seq !== 'number' || !this.timers.get(seq)?.onFire) return;
     this.timers.delete(seq);
-    this.issue({ kind: 'cancelTimer', seq });
+    this.issue({ kind: 'cancelTimer', seq }, site);
   }
 
-  condition(fn: () => boolean, timeoutMs: number | undefined): Promise<boolean> {
+  condition(fn: () => boolean, timeoutMs: number | undefined, site?: ApiFunction): Promise<boolean> {
     const scope = CancellationScope.current();
     if (scope.cancellation !== undefined) return rejection(scope.cancellation);
     if (fn()) return Promise.resolve(true);
@@ -330,11 +356,15 @@ export class WorkflowRuntime {
       const op: ConditionOp = { scope, fn, resolve, reject };
       this.conditions.push(op);
       if (timeoutMs !== undefined) {
-        const timer = this.startInternalTimer(timeoutMs, () => {
-          this.removeCondition(op);
-          setCurrentCancellationScope(op.scope);
-          resolve(false);
-        });
+        const timer = this.startInternalTimer(
+          timeoutMs,
+          () => {
+            this.removeCondition(op);
+            setCurrentCancellationScope(op.scope);
+            resolve(false);
+          },
+          site,
+        );
         op.cancelTimer = () => timer.cancel();
       }
       op.unlisten = scope.onCancel((failure) => {
@@ -379,6 +409,7 @@ export class WorkflowRuntime {
     entry: string,
     input: unknown,
     idempotencyKey: string | undefined,
+    site?: ApiFunction,
   ): Promise<ChildHandle<unknown>> {
     const scope = CancellationScope.current();
     if (scope.cancellation !== undefined) return rejection(scope.cancellation);
@@ -391,13 +422,16 @@ export class WorkflowRuntime {
       return rejection(error);
     }
     const seq = this.takeSeq();
-    this.issue({
-      kind: 'startChild',
-      seq,
-      entry,
-      input,
-      options: idempotencyKey === undefined ? {} : { idempotencyKey },
-    });
+    this.issue(
+      {
+        kind: 'startChild',
+        seq,
+        entry,
+        input,
+        options: idempotencyKey === undefined ? {} : { idempotencyKey },
+      },
+      site,
+    );
     return new Promise((resolveStart, rejectStart) => {
       const op: ChildOp = { scope, started: false, resolveStart, rejectStart, waiters: [] };
       this.children.set(seq, op);
@@ -423,7 +457,7 @@ export class WorkflowRuntime {
     });
   }
 
-  nextSignal(name: string, timeoutMs: number | undefined): Promise<unknown> {
+  nextSignal(name: string, timeoutMs: number | undefined, site?: ApiFunction): Promise<unknown> {
     const buffered = this.signalBuffer.get(name);
     if (buffered !== undefined && buffered.length > 0) {
       const payload = buffered.shift();
@@ -445,11 +479,15 @@ export class WorkflowRuntime {
       list.push(waiter);
       this.signalWaiters.set(name, list);
       if (timeoutMs !== undefined) {
-        const timer = this.startInternalTimer(timeoutMs, () => {
-          remove();
-          setCurrentCancellationScope(scope);
-          resolve(undefined);
-        });
+        const timer = this.startInternalTimer(
+          timeoutMs,
+          () => {
+            remove();
+            setCurrentCancellationScope(scope);
+            resolve(undefined);
+          },
+          site,
+        );
         waiter.cancelTimer = () => timer.cancel();
       }
       waiter.unlisten = scope.onCancel((failure) => {
@@ -501,8 +539,8 @@ export class WorkflowRuntime {
     return result;
   }
 
-  respond(response: HttpResponseData): void {
-    this.issue({ kind: 'respond', response });
+  respond(response: HttpResponseData, site?: ApiFunction): void {
+    this.issue({ kind: 'respond', response }, site);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -674,7 +712,7 @@ export class WorkflowRuntime {
   conclude(): Conclusion | typeof RETRY {
     if (!this.stopped && this.checkConditions() > 0) return RETRY;
     const commands = this.pending.map(({ command, site }) =>
-      withSource({ command }, site === undefined ? undefined : siteSource(site, this.bundleFile)),
+      withSite({ command }, site === undefined ? undefined : siteStack(site)),
     );
     this.pending = [];
     const conclusion: Conclusion = { commands, done: this.done };
@@ -719,8 +757,8 @@ export class WorkflowRuntime {
   }
 }
 
-function withSource(issued: RawIssuedCommand, source: RawPosition[] | undefined): RawIssuedCommand {
-  if (source !== undefined) issued.source = source;
+function withSite(issued: RawIssuedCommand, site: string | undefined): RawIssuedCommand {
+  if (site !== undefined) issued.site = site;
   return issued;
 }
 

@@ -15,6 +15,7 @@ import { parseDuration } from '../../common/index.js';
 import type { HttpResponseData, LogLevel, WorkflowInfo } from '../protocol.js';
 import type { ActivityOptions, RetryOptions } from './activity-options.js';
 import { compileActivityOptions } from './activity-options.js';
+import type { ActivityOptions as CompiledActivityOptions } from '../protocol.js';
 import { CancellationScope } from './cancellation-scope.js';
 import type { CancellationScopeOptions } from './cancellation-scope.js';
 import { ApplicationFailure, CancelledFailure, InvalidArgumentError, isCancellation } from './failures.js';
@@ -62,7 +63,17 @@ export type ActivityInterfaceFor<T> = {
 export function proxyActivities<T = Record<string, (...args: unknown[]) => unknown>>(
   options?: ActivityOptions,
 ): ActivityInterfaceFor<T> {
-  const compiled = compileActivityOptions(options);
+  // Without options (what imported activity stubs call on every call): one shared proxy.
+  if (options === undefined) {
+    defaultProxy ??= makeProxy(compileActivityOptions());
+    return defaultProxy as ActivityInterfaceFor<T>;
+  }
+  return makeProxy(compileActivityOptions(options)) as ActivityInterfaceFor<T>;
+}
+
+let defaultProxy: object | undefined;
+
+function makeProxy(compiled: CompiledActivityOptions): object {
   const cache = new Map<string, (...args: unknown[]) => Promise<unknown>>();
   return new Proxy(Object.create(null) as object, {
     get(_target, name) {
@@ -72,7 +83,7 @@ export function proxyActivities<T = Record<string, (...args: unknown[]) => unkno
       if (fn === undefined) {
         const activityName = name;
         const call = (...args: unknown[]): Promise<unknown> =>
-          workflowRuntime('an activity call').scheduleActivity(activityName, args, compiled);
+          workflowRuntime('an activity call').scheduleActivity(activityName, args, compiled, call);
         // Named after the activity, for stack traces.
         Object.defineProperty(call, 'name', { value: activityName });
         fn = call;
@@ -80,7 +91,7 @@ export function proxyActivities<T = Record<string, (...args: unknown[]) => unkno
       }
       return fn;
     },
-  }) as ActivityInterfaceFor<T>;
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -102,7 +113,7 @@ function durationArg(api: string, value: Duration): number {
 /** A durable timer: resolves after `duration` of workflow time (`'5m'`, `'1h'`, or ms). Cancellable by its scope. */
 export function sleep(duration: Duration): Promise<void> {
   const ms = durationArg('sleep', duration);
-  return workflowRuntime('sleep()').sleep(ms);
+  return workflowRuntime('sleep()').sleep(ms, sleep);
 }
 
 /**
@@ -113,7 +124,7 @@ export function condition(fn: () => boolean, timeout?: Duration): Promise<boolea
   if (typeof fn !== 'function')
     throw new InvalidArgumentError('condition', 'fn', fn, 'a function returning a boolean');
   const ms = timeout === undefined ? undefined : durationArg('condition', timeout);
-  return workflowRuntime('condition()').condition(fn, ms);
+  return workflowRuntime('condition()').condition(fn, ms, condition);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -208,7 +219,7 @@ export function nextSignal<Payload = unknown>(
   if (typeof name !== 'string' || name === '')
     throw new InvalidArgumentError('nextSignal', 'signal', signal, 'a signal name or definition');
   const ms = options.timeout === undefined ? undefined : durationArg('nextSignal', options.timeout);
-  return workflowRuntime('nextSignal()').nextSignal(name, ms) as Promise<Payload | undefined>;
+  return workflowRuntime('nextSignal()').nextSignal(name, ms, nextSignal) as Promise<Payload | undefined>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -231,9 +242,12 @@ export function startChild<R = unknown>(entry: string, options: ChildOptions = {
       'a string',
     );
   }
-  return workflowRuntime('startChild()').startChild(entry, options.input, options.idempotencyKey) as Promise<
-    ChildHandle<R>
-  >;
+  return workflowRuntime('startChild()').startChild(
+    entry,
+    options.input,
+    options.idempotencyKey,
+    startChild,
+  ) as Promise<ChildHandle<R>>;
 }
 
 /** Starts a child session and waits for its result. */
@@ -314,7 +328,7 @@ export function respond(response: HttpResponse): void {
     data.headers = { ...response.headers };
   }
   if (response.body !== undefined) data.body = response.body;
-  runtime.respond(data);
+  runtime.respond(data, respond);
 }
 
 /** A file of the project shipped with the build (project-relative path), as bytes. */

@@ -68,7 +68,7 @@ export function toDivergence(
   let issued: IssuedCommand | undefined;
   if (raw.issued !== undefined) {
     issued = { command: raw.issued.command };
-    const source = map.locateFirst(raw.issued.source);
+    const source = map.locateInStack(raw.issued.site);
     if (source !== undefined) issued.source = source;
   }
   const mappedStack = raw.stack === undefined ? undefined : mapStack(raw.stack, map);

@@ -28,12 +28,13 @@ export class BundleMap {
     return this.map;
   }
 
-  /** The first of `positions` that maps to a user's file. */
-  locateFirst(
-    positions: readonly { line: number; column: number }[] | undefined,
-  ): SourceLocation | undefined {
-    for (const position of positions ?? []) {
-      const location = this.locate(position.line, position.column);
+  /** The first frame of a raw stack text that lies in this bundle and maps to a user's file. */
+  locateInStack(stack: string | undefined): SourceLocation | undefined {
+    if (stack === undefined) return undefined;
+    for (const line of stack.split('\n')) {
+      const match = FRAME_POSITION.exec(line);
+      if (match === null || match[1] !== this.file) continue;
+      const location = this.locate(Number(match[2]), Number(match[3]));
       if (location !== undefined) return location;
     }
     return undefined;
