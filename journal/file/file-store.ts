@@ -557,7 +557,7 @@ class FileStore implements FileEventStore {
     const positions = new Array<number>(range.count);
     for (let k = 0; k < range.count; k++)
       positions[k] = state!.positions.get(range.backwards ? range.from - k : range.from + k);
-    const records = await this.fetch(positions);
+    const records = await this.fetch(positions, true);
     return records.map(decodeRecord);
   }
 
@@ -573,7 +573,8 @@ class FileStore implements FileEventStore {
     filter: StreamFilter | undefined,
   ): Promise<CommittedPage> {
     const head = this.state.head;
-    const positions: number[] = [];
+    // Locations straight from the segment entries: a sequential scan needs no per-event lookup.
+    const locations: Location[] = [];
     const instances = this.state.instances;
     let lastInstance = -1;
     let lastVisible = false;
@@ -590,20 +591,26 @@ class FileStore implements FileEventStore {
             (filter === undefined || state.name === SYSTEM_STREAMS_STREAM || filter(state.name));
         }
         if (!lastVisible) continue;
-        positions.push(segment.positions.get(i));
-        if (positions.length >= maxCount) break outer;
+        locations.push({
+          index: locations.length,
+          segment,
+          offset: segment.offsets.get(i),
+          length: segment.lengths.get(i),
+        });
+        if (locations.length >= maxCount) break outer;
       }
     }
-    const records = await this.fetch(positions);
-    return { events: records.map(decodeRecord), head, full: positions.length >= maxCount };
+    const records = new Array<Buffer>(locations.length);
+    await this.readLocations(locations, records, false);
+    return { events: records.map(decodeRecord), head, full: locations.length >= maxCount };
   }
 
   /**
    * The records at `positions` (committed, live), from the cache or the segment files. Every file
-   * location is taken synchronously (and its segment pinned), so a concurrent compaction cannot
-   * move bytes under the read.
+   * location is taken synchronously, so a concurrent compaction cannot move bytes under the read.
+   * `cache`: keep what is read from disk (stream reads).
    */
-  private async fetch(positions: readonly number[]): Promise<Buffer[]> {
+  private async fetch(positions: readonly number[], cache: boolean): Promise<Buffer[]> {
     const records = new Array<Buffer>(positions.length);
     const misses: Location[] = [];
     for (let i = 0; i < positions.length; i++) {
@@ -624,24 +631,41 @@ class FileStore implements FileEventStore {
         length: segment.lengths.get(index),
       });
     }
-    if (misses.length === 0) return records;
-    const pinned = new Set(misses.map((m) => m.segment));
+    if (misses.length > 0) await this.readLocations(misses, records, cache);
+    return records;
+  }
+
+  /**
+   * Reads `locations` into `records[location.index]`, merging nearby ones into one read. The
+   * segments are pinned (their files stay open even if compaction replaces them meanwhile).
+   */
+  private async readLocations(locations: Location[], records: Buffer[], cache: boolean): Promise<void> {
+    if (locations.length === 0) return;
+    const pinned = new Set(locations.map((m) => m.segment));
     for (const segment of pinned) segment.pin();
     try {
-      misses.sort((a, b) => a.segment.segmentNumber - b.segment.segmentNumber || a.offset - b.offset);
+      const sorted = locations.every((m, i) => {
+        const previous = locations[i - 1];
+        if (previous === undefined) return true;
+        return m.segment === previous.segment
+          ? m.offset > previous.offset
+          : m.segment.segmentNumber > previous.segment.segmentNumber;
+      });
+      if (!sorted)
+        locations.sort((a, b) => a.segment.segmentNumber - b.segment.segmentNumber || a.offset - b.offset);
       const reads: Promise<void>[] = [];
       let start = 0;
-      for (let i = 1; i <= misses.length; i++) {
-        const first = misses[start]!;
-        const previous = misses[i - 1]!;
-        const next = misses[i];
+      for (let i = 1; i <= locations.length; i++) {
+        const first = locations[start]!;
+        const previous = locations[i - 1]!;
+        const next = locations[i];
         const contiguous =
           next !== undefined &&
           next.segment === first.segment &&
           next.offset - (previous.offset + previous.length) <= COALESCE_GAP_BYTES &&
           next.offset + next.length - first.offset <= MAX_READ_BYTES;
         if (!contiguous) {
-          reads.push(this.readRange(misses.slice(start, i), records));
+          reads.push(this.readRange(locations.slice(start, i), records, cache));
           start = i;
         }
       }
@@ -649,10 +673,9 @@ class FileStore implements FileEventStore {
     } finally {
       for (const segment of pinned) segment.unpin();
     }
-    return records;
   }
 
-  private async readRange(locations: Location[], records: Buffer[]): Promise<void> {
+  private async readRange(locations: Location[], records: Buffer[], cache: boolean): Promise<void> {
     const first = locations[0]!;
     const last = locations[locations.length - 1]!;
     const span = last.offset + last.length - first.offset;
@@ -665,9 +688,15 @@ class FileStore implements FileEventStore {
         const reason = check.kind === 'bad' ? check.reason : 'the record is cut short';
         throw new JournalCorruptedError(location.segment.fileName, location.offset, reason);
       }
-      const record = Buffer.from(buffer.subarray(at, at + location.length));
-      this.cache.set(positionsOf(record), record);
-      records[location.index] = record;
+      const slice = buffer.subarray(at, at + location.length);
+      if (cache) {
+        // A copy: a cached slice would pin the whole read buffer.
+        const record = Buffer.from(slice);
+        this.cache.set(positionsOf(record), record);
+        records[location.index] = record;
+      } else {
+        records[location.index] = slice;
+      }
     }
   }
 

@@ -1,11 +1,16 @@
 /**
  * A bounded cache of recent records (whole framed records, keyed by position), so replaying a
- * session that was just written does not touch the disk. First in, first out by insertion: Map
- * iteration order makes that O(1). Values are raw bytes, decoded per read, so callers never share objects.
+ * session that was just written does not touch the disk. First in, first out. Eviction order is
+ * kept in a separate queue: taking the oldest entry of a JS Map after many deletions walks over
+ * the deleted slots (quadratic under churn). Values are raw bytes, decoded per read, so callers
+ * never share objects.
  */
 export class RecordCache {
   private readonly records = new Map<number, Buffer>();
   private bytes = 0;
+  /** Insertion order (positions may repeat or be stale; the Map is the truth). */
+  private queue: number[] = [];
+  private head = 0;
 
   constructor(private readonly capacityBytes: number) {}
 
@@ -15,18 +20,16 @@ export class RecordCache {
 
   set(position: number, record: Buffer): void {
     if (this.capacityBytes === 0 || record.length > this.capacityBytes / 4) return;
-    const previous = this.records.get(position);
-    if (previous) {
-      this.bytes -= previous.length;
-      this.records.delete(position);
-    }
+    this.delete(position);
     this.records.set(position, record);
     this.bytes += record.length;
-    while (this.bytes > this.capacityBytes) {
-      const oldest = this.records.entries().next().value;
-      if (oldest === undefined) break;
-      this.records.delete(oldest[0]);
-      this.bytes -= oldest[1].length;
+    this.queue.push(position);
+    while (this.bytes > this.capacityBytes && this.head < this.queue.length) {
+      this.delete(this.queue[this.head++]!);
+    }
+    if (this.head > 4096 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
     }
   }
 
@@ -40,6 +43,8 @@ export class RecordCache {
 
   clear(): void {
     this.records.clear();
+    this.queue = [];
+    this.head = 0;
     this.bytes = 0;
   }
 }
