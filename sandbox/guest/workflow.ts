@@ -23,6 +23,7 @@ import type { ApplicationFailureOptions } from './failures.js';
 import { formatLogArgs } from './log-format.js';
 import { uuid4From } from './prng.js';
 import { readResourceBytes, readResourceText } from './resources.js';
+import { assertSerializable } from './serializable.js';
 import type { ChildHandle } from './workflow-runtime.js';
 import { workflowRuntime } from './workflow-runtime.js';
 
@@ -327,7 +328,10 @@ export function respond(response: HttpResponse): void {
     }
     data.headers = { ...response.headers };
   }
-  if (response.body !== undefined) data.body = response.body;
+  if (response.body !== undefined) {
+    assertSerializable(response.body, 'respond', 'response.body');
+    data.body = response.body;
+  }
   runtime.respond(data, respond);
 }
 

@@ -1,8 +1,8 @@
 /**
  * One runner child process: started with `--no-node-snapshot` (isolated-vm needs it on Node 20+;
  * the embedding app does not), from source through `tsx` when this module is TypeScript, or
- * plain `node` from `dist/`. Talks frames over fd 3; `TZ=UTC` so local-time `Date` methods give
- * the same answers on every machine that replays a session.
+ * plain `node` from `dist/`. Talks frames over fd 3; runs in UTC with the en-US locale so that
+ * local-time `Date` methods and `Intl` give the same answers on every machine that replays a session.
  */
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
@@ -15,6 +15,12 @@ import type { HostMessage, RunnerMessage } from '../runner/wire.js';
 import { readFrames, writeFrame } from '../runner/wire.js';
 
 const FROM_SOURCE = import.meta.url.endsWith('.ts');
+
+/**
+ * Time zone and locale of the runners: workflows replay on other machines, so local-time `Date`
+ * methods and `Intl` must not depend on where a runner runs (UTC, en-US everywhere).
+ */
+const DETERMINISTIC_ENV = { TZ: 'UTC', LC_ALL: 'en_US.UTF-8', LANG: 'en_US.UTF-8' };
 
 /**
  * Node/V8 flags of every runner. `--no-lazy-feedback-allocation`: each session's context runs its
@@ -50,7 +56,7 @@ export class RunnerProcess {
   constructor(onMessage: (message: RunnerMessage) => void) {
     this.child = spawn(process.execPath, runnerArguments(), {
       stdio: ['ignore', 'inherit', 'inherit', 'pipe'],
-      env: { ...process.env, TZ: 'UTC' },
+      env: { ...process.env, ...DETERMINISTIC_ENV },
     });
     this.channel = this.child.stdio[3] as Duplex;
     this.exited = new Promise((resolve) => {

@@ -78,6 +78,16 @@ describe('a pool of two runners', () => {
     });
   });
 
+  it('runs workflows in UTC and en-US whatever the engine host uses', async () => {
+    const outcome = await sandbox.activate(first(artifact, 'ses_locale', entry('locale'), [start()]));
+    expect(commandsOf(outcome)).toEqual([
+      {
+        kind: 'complete',
+        result: ['Thu Jan 01 1970 00:00:00 GMT+0000 (Coordinated Universal Time)', '1,234.5', 'UTC'],
+      },
+    ]);
+  });
+
   it('fails an activation of an unregistered build', async () => {
     const outcome = await sandbox.activate({
       sessionId: 'ses_unregistered',

@@ -359,6 +359,10 @@ export async function pollutionVisible() {
 export function globalNames() {
   return Object.getOwnPropertyNames(globalThis).sort();
 }
+
+export async function locale() {
+  return [new Date(0).toString(), (1234.5).toLocaleString(), new Intl.DateTimeFormat().resolvedOptions().timeZone];
+}
 `;
 
 export const RESOURCES = { 'templates/mail.txt': 'Dear {{name}}' };
