@@ -1,9 +1,11 @@
 /**
  * Entry of the activity runtime script (compiled once per activity isolate, run once per
  * attempt's context). Its completion value is `setupActivity`: the runner calls it with the
- * capabilities (callbacks) and the attempt's setup, then hands the user's bundle factory to
- * `dispatch`.
+ * capabilities (callbacks), hands the user's bundle factory to `dispatch` (module code runs), and
+ * later starts the attempt with its setup and arguments. A context is prepared ahead of its
+ * attempt, so an attempt starts without waiting for context creation.
  */
+import type { ErrorData } from '../../common/index.js';
 import type { ActivityOutcome, LogLevel } from '../protocol.js';
 import { AbortController, AbortSignal } from './abort.js';
 import type { ActivityRuntimeSetup, HostCall } from './activity-runtime.js';
@@ -46,21 +48,27 @@ export function setupActivity(
   done: (outcome: ActivityOutcome) => void,
   readResource: ResourceReader,
   randomBytes: (length: number) => Uint8Array,
-  setup: ActivitySetup,
 ): (op: number, arg: unknown) => unknown {
   installStackControl();
-  const runtime = new ActivityRuntime(setup, { call: hostCall, heartbeat, log, done });
+  const runtime = new ActivityRuntime({ call: hostCall, heartbeat, log, done });
   installActivityRuntime(runtime);
   installResourceReader(readResource);
   installActivityGlobals(runtime, randomBytes);
-  let fn: ((...args: unknown[]) => unknown) | undefined;
+  let modules: Record<string, unknown> | undefined;
 
   return function dispatch(op: number, arg: unknown): unknown {
     switch (op) {
-      case ActivityOp.start:
-        if (fn === undefined) throw new Error('whisker runtime: activity not instantiated');
-        runtime.start(fn, arg as unknown[]);
+      case ActivityOp.start: {
+        const { setup, args } = arg as { setup: ActivitySetup; args: unknown[] };
+        runtime.configure(setup);
+        const fn = (modules?.[setup.file] as Record<string, unknown> | undefined)?.[setup.name];
+        if (typeof fn !== 'function') {
+          done({ ok: false, error: activityNotFound(setup) });
+          return undefined;
+        }
+        runtime.start(fn as (...args: unknown[]) => unknown, args);
         return undefined;
+      }
       case ActivityOp.resolve: {
         const [id, ok, value] = arg as [number, boolean, unknown];
         runtime.resolveHostOperation(id, ok, value);
@@ -70,9 +78,10 @@ export function setupActivity(
         runtime.abort(String(arg));
         return undefined;
       case ActivityOp.bundle: {
-        const answer = instantiate(arg as BundleFactory, setup);
-        if (answer.ok) fn = answer.fn;
-        return answer.ok ? { ok: true } : answer;
+        const answer = instantiate(arg as BundleFactory);
+        if (!answer.ok) return answer;
+        modules = answer.modules;
+        return { ok: true };
       }
       default:
         throw new Error(`whisker runtime: unknown operation ${op}`);
@@ -82,32 +91,25 @@ export function setupActivity(
 
 function instantiate(
   factory: BundleFactory,
-  setup: ActivitySetup,
-): (BundleAnswer & { ok: false }) | { ok: true; fn: (...args: unknown[]) => unknown } {
-  let modules: Record<string, unknown>;
+): (BundleAnswer & { ok: false }) | { ok: true; modules: Record<string, unknown> } {
   try {
     const api = {
       workflow: foreignApi(WORKFLOW_API_NAMES, 'whisker/workflow', 'in workflow code (this is an activity)'),
       activity: frozenApi(activityApi),
     };
-    modules = factory(api).modules;
+    return { ok: true, modules: factory(api).modules };
   } catch (error) {
     return { ok: false, code: 'ACTIVITY_INIT_FAILED', error: errorToData(error) };
   }
-  const fn = (modules[setup.file] as Record<string, unknown> | undefined)?.[setup.name];
-  if (typeof fn !== 'function') {
-    return {
-      ok: false,
-      code: 'ACTIVITY_NOT_FOUND',
-      error: {
-        name: 'ActivityNotFoundError',
-        code: 'ACTIVITY_NOT_FOUND',
-        message: `Activity ${JSON.stringify(setup.name)} is not a function exported by ${setup.file} in this build.`,
-        retryable: false,
-      },
-    };
-  }
-  return { ok: true, fn: fn as (...args: unknown[]) => unknown };
+}
+
+function activityNotFound(setup: ActivitySetup): ErrorData {
+  return {
+    name: 'ActivityNotFoundError',
+    code: 'ACTIVITY_NOT_FOUND',
+    message: `Activity ${JSON.stringify(setup.name)} is not a function exported by ${setup.file} in this build.`,
+    retryable: false,
+  };
 }
 
 function installActivityGlobals(runtime: ActivityRuntime, randomBytes: (length: number) => Uint8Array): void {

@@ -35,20 +35,38 @@ interface PendingHostOp {
 }
 
 export class ActivityRuntime {
-  readonly info: ActivityInfo;
   readonly controller = new AbortController();
-  private readonly variables: Record<string, string>;
-  private readonly secrets: Record<string, string>;
+  private setup: ActivityRuntimeSetup | undefined;
   private readonly host: ActivityHost;
   private nextId = 1;
   private readonly pending = new Map<number, PendingHostOp>();
   private outcome: ActivityOutcome | undefined;
 
-  constructor(setup: ActivityRuntimeSetup, host: ActivityHost) {
-    this.info = setup.info;
-    this.variables = setup.variables;
-    this.secrets = setup.secrets;
+  /** The context is prepared before its attempt is known; `configure` hands the attempt in. */
+  constructor(host: ActivityHost) {
     this.host = host;
+  }
+
+  configure(setup: ActivityRuntimeSetup): void {
+    this.setup = setup;
+  }
+
+  private get attempt(): ActivityRuntimeSetup {
+    if (this.setup === undefined)
+      throw new WrongContextError('The activity API', 'while an activity runs (not in module code)');
+    return this.setup;
+  }
+
+  get info(): ActivityInfo {
+    return this.attempt.info;
+  }
+
+  private get variables(): Record<string, string> {
+    return this.attempt.variables;
+  }
+
+  private get secrets(): Record<string, string> {
+    return this.attempt.secrets;
   }
 
   variable(name: string): string | undefined {

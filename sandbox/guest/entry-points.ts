@@ -25,7 +25,7 @@ export const WorkflowOp = {
 export const ActivityOp = {
   /** arg: the bundle's factory function. → `{ ok: true } | { ok: false, error, code }` */
   bundle: 0,
-  /** arg: the activity's arguments. The outcome comes back through the `done` callback. */
+  /** arg: `{ setup, args }`: the attempt. The outcome comes back through the `done` callback. */
   start: 1,
   /** arg: `[id, ok, value]`: a host operation finished. */
   resolve: 2,

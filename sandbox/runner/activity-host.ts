@@ -3,8 +3,9 @@
  * itself (isolates are pooled per build and reused after a clean finish), so a timed-out attempt is
  * stopped by disposing its isolate without touching workflows or other attempts.
  *
- * Setting up the context is synchronous and bounded by the CPU limit (it runs the bundle's module
- * code). The function itself starts with an asynchronous `apply`, so it runs on isolated-vm's
+ * Setting up a context is synchronous and bounded by the CPU limit (it runs the bundle's module
+ * code); it is done ahead of time, when an isolate returns to the pool, so an attempt usually finds
+ * its context ready. The function itself starts with an asynchronous `apply`, so it runs on isolated-vm's
  * threads and never holds the runner's main thread; host operations (fetch, timers) answer through
  * asynchronous `apply` calls too, and the outcome arrives through the `done` callback as soon as
  * the function settles (a pure computation: one round trip engine → runner → engine).
@@ -50,6 +51,18 @@ interface IsolateSlot {
   isolate: ivm.Isolate;
   runtimeScript: ivm.Script;
   bundleScript: ivm.Script;
+  /** A context prepared for the next attempt (module code already run). */
+  prepared?: PreparedContext;
+}
+
+/** A context whose runtime is set up and whose bundle is instantiated, waiting for its attempt. */
+interface PreparedContext {
+  context: ivm.Context;
+  dispatch?: ivm.Reference<(op: number, arg: unknown) => unknown>;
+  /** The callbacks route to whichever attempt runs in this context. */
+  binding: { attempt?: Attempt };
+  /** Setting up failed (the bundle's module code threw or ran too long): the attempt fails with this. */
+  failure?: ErrorData;
 }
 
 interface HostOperation {
@@ -65,8 +78,7 @@ interface Attempt {
   context?: ivm.Context;
   dispatch?: ivm.Reference<(op: number, arg: unknown) => unknown>;
   deadline?: NodeJS.Timeout;
-  /** `performance.now()` at the start-to-close deadline. */
-  endsAt: number;
+
   /** Aborts the built-in fetch and the attempt's host fetches. */
   controller: AbortController;
   operations: Map<number, HostOperation>;
@@ -93,7 +105,7 @@ export class ActivityHost {
     const attempt: Attempt = {
       id,
       task,
-      endsAt: performance.now() + task.startToCloseTimeoutMs,
+
       controller: new AbortController(),
       operations: new Map(),
       reported: false,
@@ -191,87 +203,130 @@ export class ActivityHost {
     };
   }
 
-  private start(attempt: Attempt, build: RunnerBuildEntry, setup: ActivitySetup): void {
-    const slot = this.takeIsolate(build);
-    attempt.slot = slot;
-    const timeout = (): number =>
-      Math.max(1, Math.min(this.options.cpuLimitMs, Math.ceil(attempt.endsAt - performance.now())));
+  /**
+   * A fresh context with the runtime set up and the bundle's module code run (synchronous calls,
+   * each bounded by the CPU limit). Done ahead of the attempt when an isolate returns to the pool.
+   */
+  private prepare(slot: IsolateSlot): PreparedContext {
+    const timeout = this.options.cpuLimitMs;
+    const context = slot.isolate.createContextSync();
+    const prepared: PreparedContext = { context, binding: {} };
+    const { binding } = prepared;
+    const { reporter } = this.options;
     try {
-      const context = slot.isolate.createContextSync();
-      attempt.context = context;
-      const setupFn = slot.runtimeScript.runSync(context, {
-        reference: true,
-        timeout: timeout(),
-      }) as ivm.Reference<(...args: unknown[]) => unknown>;
-      const id = attempt.id;
-      const { reporter } = this.options;
+      const setupFn = slot.runtimeScript.runSync(context, { reference: true, timeout }) as ivm.Reference<
+        (...args: unknown[]) => unknown
+      >;
       const callbacks = [
         new ivm.Callback(
-          (opId: number, op: string, arg: unknown) => this.hostOperation(attempt, opId, op, arg),
+          (opId: number, op: string, arg: unknown) => {
+            if (binding.attempt !== undefined) this.hostOperation(binding.attempt, opId, op, arg);
+          },
           { ignored: true },
         ),
-        new ivm.Callback((details: unknown) => !attempt.reported && reporter.heartbeat(id, details), {
-          ignored: true,
-        }),
         new ivm.Callback(
-          (level: LogLevel, text: string) => !attempt.reported && reporter.log(id, level, text),
+          (details: unknown) => {
+            const attempt = binding.attempt;
+            if (attempt !== undefined && !attempt.reported) reporter.heartbeat(attempt.id, details);
+          },
           { ignored: true },
         ),
-        new ivm.Callback((outcome: ActivityOutcome) => this.settle(attempt, outcome, true), {
-          ignored: true,
-        }),
-        build.readResource,
+        new ivm.Callback(
+          (level: LogLevel, text: string) => {
+            const attempt = binding.attempt;
+            if (attempt !== undefined && !attempt.reported) reporter.log(attempt.id, level, text);
+          },
+          { ignored: true },
+        ),
+        new ivm.Callback(
+          (outcome: ActivityOutcome) => {
+            if (binding.attempt !== undefined) this.settle(binding.attempt, outcome, true);
+          },
+          { ignored: true },
+        ),
+        slot.build.readResource,
         new ivm.Callback(
           (length: number) =>
             new Uint8Array(randomBytes(Math.min(Math.max(0, length | 0), MAX_RANDOM_BYTES))),
         ),
       ];
-      const dispatch = setupFn.applySync(undefined, [...callbacks, new ivm.ExternalCopy(setup).copyInto()], {
+      const dispatch = setupFn.applySync(undefined, callbacks, {
         result: { reference: true },
-        timeout: timeout(),
+        timeout,
       }) as ivm.Reference<(op: number, arg: unknown) => unknown>;
       setupFn.release();
-      attempt.dispatch = dispatch;
+      prepared.dispatch = dispatch;
       const factory = slot.bundleScript.runSync(context, {
         reference: true,
-        timeout: timeout(),
+        timeout,
       }) as ivm.Reference<unknown>;
       const answer = dispatch.applySync(
         undefined,
         [ActivityOp.bundle, factory.derefInto({ release: true })],
         {
           result: { copy: true },
-          timeout: timeout(),
+          timeout,
         },
       ) as BundleAnswer;
       if (!answer.ok) {
-        const error = mapErrorData(answer.error, build.activityMap);
-        this.settle(attempt, { ok: false, error: { ...error, code: error.code ?? answer.code } }, true);
-        return;
+        const error = mapErrorData(answer.error, slot.build.activityMap);
+        prepared.failure = { ...error, code: error.code ?? answer.code };
       }
-      // Asynchronous: the function may compute for as long as its start-to-close allows without
-      // holding the runner's main thread; the outcome comes back through the `done` callback.
-      dispatch
-        .apply(undefined, [ActivityOp.start, attempt.task.args], { arguments: { copy: true } })
-        .catch((error: unknown) => this.isolateFailed(attempt, error));
     } catch (error) {
-      this.isolateFailed(attempt, error, 'setup');
+      const kind = classifyIsolateError(error, slot.isolate, {
+        memoryLimitMb: this.options.memoryLimitMb,
+        cpuLimitMs: this.options.cpuLimitMs,
+        what: 'The module code of the activity bundle',
+      });
+      prepared.failure = kind.error;
     }
+    return prepared;
   }
 
-  /** An exception from the isolate: the deadline (sync loop), the memory limit, or a bug. */
-  private isolateFailed(attempt: Attempt, error: unknown, phase: 'setup' | 'run' = 'run'): void {
-    if (attempt.reported && attempt.closed) return;
-    const kind = classifyIsolateError(error, attempt.slot?.isolate, {
-      memoryLimitMb: this.options.memoryLimitMb,
-      cpuLimitMs: this.options.cpuLimitMs,
-      what: `The module code of activity ${attempt.task.name}`,
+  /** Prepares the next context of an idle isolate, off the path of the attempt that just ended. */
+  private prepareSoon(slot: IsolateSlot): void {
+    setImmediate(() => {
+      const idle = this.idle.get(slot.build.hash);
+      if (slot.prepared !== undefined || slot.isolate.isDisposed || idle?.includes(slot) !== true) return;
+      slot.prepared = this.prepare(slot);
+      if (slot.prepared.failure !== undefined) {
+        // Nothing to keep from an isolate whose module code fails: the next attempt reports it anew.
+        slot.prepared.dispatch?.release();
+        slot.prepared.context.release();
+        slot.prepared = undefined;
+      }
     });
-    if (kind.code === 'CPU_LIMIT_EXCEEDED' && phase === 'setup' && performance.now() < attempt.endsAt) {
-      this.report(attempt, { ok: false, error: kind.error });
+  }
+
+  private start(attempt: Attempt, build: RunnerBuildEntry, setup: ActivitySetup): void {
+    const slot = this.takeIsolate(build);
+    attempt.slot = slot;
+    const prepared = slot.prepared ?? this.prepare(slot);
+    slot.prepared = undefined;
+    prepared.binding.attempt = attempt;
+    attempt.context = prepared.context;
+    attempt.dispatch = prepared.dispatch;
+    if (prepared.failure !== undefined) {
+      this.report(attempt, { ok: false, error: prepared.failure });
       this.close(attempt, false);
       return;
     }
+    // Asynchronous: the function may compute for as long as its start-to-close allows without
+    // holding the runner's main thread; the outcome comes back through the `done` callback.
+    prepared.dispatch
+      ?.apply(undefined, [ActivityOp.start, { setup, args: attempt.task.args }], {
+        arguments: { copy: true },
+      })
+      .catch((error: unknown) => this.isolateFailed(attempt, error));
+  }
+
+  /** An exception from the isolate: the deadline (sync loop), the memory limit, or a bug. */
+  private isolateFailed(attempt: Attempt, error: unknown): void {
+    if (attempt.reported && attempt.closed) return;
+    const kind = classifyIsolateError(error, attempt.slot?.isolate, {
+      memoryLimitMb: this.options.memoryLimitMb,
+      what: `Activity ${attempt.task.name}`,
+    });
     if (kind.code === 'CPU_LIMIT_EXCEEDED') {
       this.timedOut(attempt);
       return;
@@ -396,6 +451,7 @@ export class ActivityHost {
       attempt.context?.release();
       idle.push(slot);
       this.idle.set(slot.build.hash, idle);
+      this.prepareSoon(slot);
     } else if (!slot.isolate.isDisposed) slot.isolate.dispose();
   }
 }

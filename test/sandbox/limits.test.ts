@@ -74,6 +74,21 @@ describe('limits', () => {
     expect(commandsOf(replayed)).toEqual([{ kind: 'startTimer', seq: 2, durationMs: 5000 }]);
   });
 
+    it('stops an activity at the memory limit without touching workflows', async () => {
+    const outcome = await sandbox.runActivity({
+      taskId: 'hog',
+      buildHash: artifact.hash,
+      name: 'hog',
+      args: [],
+      info: { sessionId: 'ses_hog', seq: 1, attempt: 1, name: 'hog', scheduledAt: 0 },
+      startToCloseTimeoutMs: 20_000,
+      variables: {},
+      secrets: {},
+    });
+    expect(outcome).toMatchObject({ ok: false, error: { code: 'MEMORY_LIMIT_EXCEEDED' } });
+    expect(sandbox.stats().runnerRestarts).toBe(0);
+  });
+
   it('survives the issue-527 pattern that aborts a runner: the runner is replaced and sessions recover', async () => {
     const pidsBefore = sandbox.runnerPids();
     const bystander = await sandbox.activate(

@@ -85,6 +85,12 @@ export async function escapes(): Promise<Record<string, string>> {
 export function globalNames(): string[] {
   return Object.getOwnPropertyNames(globalThis).sort();
 }
+
+export async function hog(): Promise<number> {
+  await new Promise((resolve) => setTimeout(resolve, 1));
+  const hold: unknown[] = [];
+  for (;;) hold.push(new Array(100_000).fill(hold.length));
+}
 `;
 
 export const WORKFLOWS = `
