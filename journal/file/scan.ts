@@ -26,8 +26,10 @@ interface PendingRecord {
 }
 
 export interface ScanResult {
-  /** Bytes cut from the end of the file (a torn tail), 0 when none. */
+  /** Bytes of a torn tail cut from the end of the file (not counting preallocated zeros), 0 when none. */
   truncatedBytes: number;
+  /** Bytes of records read. */
+  scannedBytes: number;
 }
 
 /**
@@ -71,9 +73,8 @@ export async function scanSegment(
     if (check.kind === 'incomplete') {
       if (offset + check.length <= fileSize && (await refill(check.length))) continue;
       // Cut short by the end of the file (or a batch without its end): a torn tail.
-      return tornTail(
+      const result = await tornTail(
         io,
-        state,
         segment,
         isLast,
         batchStart,
@@ -81,9 +82,11 @@ export async function scanSegment(
         fileSize,
         'the segment ends inside a record or batch',
       );
+      return { ...result, scannedBytes: batchStart - from };
     }
     if (check.kind === 'bad') {
-      return damaged(io, state, segment, isLast, batchStart, offset, fileSize, check.reason);
+      const result = await damaged(io, segment, isLast, batchStart, offset, fileSize, check.reason);
+      return { ...result, scannedBytes: batchStart - from };
     }
     const at = offset - bufferStart;
     const summary = summarizeRecord(buffer, at);
@@ -105,7 +108,7 @@ export async function scanSegment(
   }
   segment.size = offset;
   segment.committedSize = offset;
-  return { truncatedBytes: 0 };
+  return { truncatedBytes: 0, scannedBytes: offset - from };
 }
 
 function apply(state: JournalState, segment: Segment, record: PendingRecord): void {
@@ -141,15 +144,22 @@ function apply(state: JournalState, segment: Segment, record: PendingRecord): vo
 
 async function damaged(
   io: JournalIo,
-  state: JournalState,
   segment: Segment,
   isLast: boolean,
   batchStart: number,
   offset: number,
   fileSize: number,
   reason: string,
-): Promise<ScanResult> {
+): Promise<Omit<ScanResult, 'scannedBytes'>> {
   if (!isLast) throw new JournalCorruptedError(segment.fileName, offset, reason);
+  if (await allZero(io, segment, offset, fileSize)) {
+    // Preallocated space after the last record (the writer zero-fills ahead of itself).
+    await io.ftruncate(segment.fd, batchStart);
+    await io.fdatasync(segment.fd);
+    segment.size = batchStart;
+    segment.committedSize = batchStart;
+    return { truncatedBytes: offset - batchStart };
+  }
   const valid = await findValidRecordAfter(io, segment, offset + 1, fileSize);
   if (valid !== undefined) {
     throw new JournalCorruptedError(
@@ -158,25 +168,36 @@ async function damaged(
       `${reason}, and a valid record follows at ${valid}`,
     );
   }
-  return tornTail(io, state, segment, isLast, batchStart, offset, fileSize, reason);
+  return tornTail(io, segment, isLast, batchStart, offset, fileSize, reason);
 }
 
 async function tornTail(
   io: JournalIo,
-  _state: JournalState,
   segment: Segment,
   isLast: boolean,
   batchStart: number,
   offset: number,
   fileSize: number,
   reason: string,
-): Promise<ScanResult> {
+): Promise<Omit<ScanResult, 'scannedBytes'>> {
   if (!isLast) throw new JournalCorruptedError(segment.fileName, offset, reason);
   await io.ftruncate(segment.fd, batchStart);
   await io.fdatasync(segment.fd);
   segment.size = batchStart;
   segment.committedSize = batchStart;
   return { truncatedBytes: fileSize - batchStart };
+}
+
+/** True when every byte of `[from, end)` is zero. */
+async function allZero(io: JournalIo, segment: Segment, from: number, end: number): Promise<boolean> {
+  const chunk = Buffer.allocUnsafe(Math.min(1024 * 1024, Math.max(end - from, 1)));
+  for (let at = from; at < end;) {
+    const read = await readFully(io, segment.fd, chunk, 0, Math.min(chunk.length, end - at), at);
+    if (read === 0) return true;
+    for (let i = 0; i < read; i++) if (chunk[i] !== 0) return false;
+    at += read;
+  }
+  return true;
 }
 
 /** Offset of the first whole, valid record starting in `[from, end)`, or undefined. */

@@ -149,6 +149,29 @@ describe('file journal recovery', () => {
     await reopened.close();
   });
 
+  it('treats zeros after the last record as preallocated space, even after a cut record', async () => {
+    const dir = await tempDir();
+    await writeJournal(dir, 6);
+    const [segment] = segmentFiles(dir);
+    const file = path.join(dir, segment!);
+    const offsets = recordOffsets(file);
+    fs.rmSync(path.join(dir, 'index.wcp'));
+    fs.appendFileSync(file, Buffer.alloc(5000));
+    const store = await openFileEventStore({ dir, durability: 'none' });
+    expect(await contents(store)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(store.stats().recovery.truncatedBytes).toBe(0);
+    await store.close();
+    // The last record half written, the rest of its page still zeros.
+    const bytes = fs.readFileSync(file);
+    bytes.fill(0, offsets[5]! + 30);
+    fs.writeFileSync(file, Buffer.concat([bytes, Buffer.alloc(3000)]));
+    fs.rmSync(path.join(dir, 'index.wcp'));
+    const torn = await openFileEventStore({ dir, durability: 'none' });
+    expect(await contents(torn)).toEqual([0, 1, 2, 3, 4]);
+    await torn.close();
+    expect(fs.statSync(file).size).toBe(offsets[5]);
+  });
+
   it('restarts a last segment whose header was cut short', async () => {
     const dir = await tempDir();
     await writeJournal(dir, 5);
