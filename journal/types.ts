@@ -69,7 +69,10 @@ export interface ReadAllOptions {
 export interface SubscribeOptions {
   /** Exclusive resume point: deliver events with `position > after`. Default: from the beginning. */
   after?: number;
-  /** Only streams whose name starts with one of these prefixes (e.g. `['session-']`). Default: all. */
+  /**
+   * Only streams whose name starts with one of these prefixes (e.g. `['session-']`). Default: all.
+   * A `$stream-deleted` event passes when the stream it deletes (or `$streams`) matches.
+   */
   streamPrefixes?: string[];
 }
 
@@ -78,7 +81,10 @@ export interface SubscribeOptions {
  * in `$all` order, without gaps or duplicates across the switch.
  */
 export interface Subscription extends AsyncIterable<RecordedEvent> {
-  /** Ends the iteration; pending `next()` calls resolve with `done: true`. */
+  /**
+   * Ends the iteration; pending `next()` calls resolve with `done: true`. (Catch-up reads happen
+   * when the consumer pulls: events deleted before they were read are not delivered.)
+   */
   close(): Promise<void>;
 }
 
@@ -104,7 +110,12 @@ export const STREAM_DELETED_EVENT_TYPE = '$stream-deleted';
 export const SYSTEM_STREAMS_STREAM = '$streams';
 
 export interface EventStore {
-  /** Atomic for the whole batch. Throws `WrongExpectedRevisionError` when the check fails. */
+  /**
+   * Atomic for the whole batch (which must hold at least one event). Throws
+   * `WrongExpectedRevisionError` when the check fails. A batch whose ids were all given and are
+   * already stored where it would go (for `'any'`/`'exists'`: among the stream's last 1024 events)
+   * returns the original result without appending.
+   */
   append(stream: string, events: readonly EventInput[], options?: AppendOptions): Promise<AppendResult>;
   /** Events of one stream. A stream that does not exist reads as `[]`. */
   readStream(stream: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
@@ -115,6 +126,7 @@ export interface EventStore {
   /** Position of the last stored event, or -1 when the store is empty. */
   headPosition(): Promise<number>;
   subscribe(options?: SubscribeOptions): Subscription;
+  /** A stream that does not exist is a no-op with `'any'`/`'no-stream'`, a conflict otherwise. */
   deleteStream(stream: string, options?: DeleteStreamOptions): Promise<void>;
   /** Flushes and releases resources (file handles, locks). Later calls throw `StoreClosedError`. */
   close(): Promise<void>;

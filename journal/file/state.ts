@@ -32,10 +32,8 @@ export class Segment {
   deadBytes = 0;
   /** Bytes whose records are committed (in the index); what a checkpoint may claim to cover. */
   committedSize: number;
-  /** Active segment: bytes up to here are on disk (zeros past `size`), so a commit's fdatasync need not grow the file. */
+  /** Active segment: the file extends (with zeros past `size`) to here, so a commit's fdatasync need not grow it. */
   zeroedEnd = 0;
-  /** Active segment: a zero-fill in flight (writes reaching `start` wait for it). */
-  zeroing: { start: number; done: Promise<void> } | undefined;
   private pins = 0;
   private retired = false;
 
