@@ -162,12 +162,19 @@ export class JournalState {
     return touched;
   }
 
-  /** Total dead bytes a deleted-but-broken life left (recovery: its revisions were not contiguous). */
+  /** Recomputes every segment's dead bytes from the entries (after recovery). */
   recountDeadBytes(): void {
     for (const segment of this.segments) {
       let dead = 0;
+      let lastInstance = -1;
+      let lastDead = false;
       for (let i = 0; i < segment.count; i++) {
-        if (this.instances.get(segment.instances.get(i))?.deleted !== false) dead += segment.lengths.get(i);
+        const instance = segment.instances.get(i);
+        if (instance !== lastInstance) {
+          lastInstance = instance;
+          lastDead = this.instances.get(instance)?.deleted !== false;
+        }
+        if (lastDead) dead += segment.lengths.get(i);
       }
       segment.deadBytes = dead;
     }
