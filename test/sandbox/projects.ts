@@ -170,6 +170,20 @@ export async function cancellable() {
   }
 }
 
+export async function cancellationTypes() {
+  const waiting = proxyActivities<typeof import('./activities')>({ cancellationType: 'wait-cancellation-completed' });
+  const abandoning = proxyActivities<typeof import('./activities')>({ cancellationType: 'abandon' });
+  const outcomes: string[] = [];
+  const scope = new CancellationScope();
+  const a = scope.run(() => waiting.greet('wait')).then(() => 'a resolved', (e) => 'a ' + (isCancellation(e) ? 'cancelled' : 'failed'));
+  const b = scope.run(() => abandoning.greet('abandon')).then(() => 'b resolved', (e) => 'b ' + (isCancellation(e) ? 'cancelled' : 'failed'));
+  await sleep(1);
+  scope.cancel();
+  outcomes.push(await b);
+  outcomes.push(await a);
+  return outcomes;
+}
+
 export async function scopes() {
   const results: string[] = [];
   const scope = new CancellationScope();

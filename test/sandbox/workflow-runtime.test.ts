@@ -254,6 +254,24 @@ describe('cancellation', () => {
     });
   });
 
+  it('honours each cancellation type: wait for the engine, or abandon without asking', async () => {
+    const id = sid();
+    const one = commandsOf(
+      await harness.activate(first(artifact, id, entry('cancellationTypes'), [start()])),
+    );
+    expect(one.map((c) => c.kind)).toEqual(['scheduleActivity', 'scheduleActivity', 'startTimer']);
+    const two = commandsOf(await harness.activate({ sessionId: id, jobs: [fireTimer(3)] }));
+    // Only the waiting one asks the engine to cancel; the abandoned one rejects at once.
+    expect(two).toEqual([{ kind: 'requestCancelActivity', seq: 1 }]);
+    const three = commandsOf(
+      await harness.activate({
+        sessionId: id,
+        jobs: [rejectActivity(1, { name: 'CancelledFailure', message: 'cancelled', code: 'CANCELLED' })],
+      }),
+    );
+    expect(three).toEqual([{ kind: 'complete', result: ['b cancelled', 'a cancelled'] }]);
+  });
+
   it('cancels scopes by hand and with withTimeout', async () => {
     const id = sid();
     const one = commandsOf(await harness.activate(first(artifact, id, entry('scopes'), [start()])));
