@@ -331,12 +331,12 @@ export class RunnerPool implements Sandbox {
         return;
       case 'heartbeat': {
         const call = slot.pending.get(reply.id);
-        if (call?.kind === 'activity') call.callbacks.onHeartbeat?.(reply.details);
+        if (call?.kind === 'activity') callSafely(() => call.callbacks.onHeartbeat?.(reply.details));
         return;
       }
       case 'activityLog': {
         const call = slot.pending.get(reply.id);
-        if (call?.kind === 'activity') call.callbacks.onLog?.(reply.level, reply.text);
+        if (call?.kind === 'activity') callSafely(() => call.callbacks.onLog?.(reply.level, reply.text));
         return;
       }
       case 'activated': {
@@ -440,6 +440,18 @@ export class RunnerStartError extends WhiskerError {
       `A sandbox runner process could not start: ${cause instanceof Error ? cause.message : String(cause)}. Check that isolated-vm is installed for this Node.js version (npm rebuild isolated-vm).`,
       { cause },
     );
+  }
+}
+
+/**
+ * The embedder's callbacks run inside the transport's data handler: a throw there would stop the
+ * replies that follow in the batch, so it becomes a process warning instead.
+ */
+function callSafely(fn: () => void): void {
+  try {
+    fn();
+  } catch (error) {
+    process.emitWarning(error instanceof Error ? error : String(error), { code: 'WHISKER_CALLBACK_FAILED' });
   }
 }
 

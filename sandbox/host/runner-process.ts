@@ -76,7 +76,11 @@ export class RunnerProcess {
     void this.exited.then((exit) =>
       rejectReady(new Error(`runner exited before it was ready (code ${exit.code}, signal ${exit.signal})`)),
     );
-    this.child.once('error', (error) => rejectReady(error));
+    this.child.once('error', (error) => {
+      rejectReady(error);
+      // A process that could not be spawned never emits 'exit'.
+      if (this.child.pid === undefined && this.exitInfo === undefined) this.child.emit('exit', null, null);
+    });
     this.channel.on('error', () => undefined);
     readFrames<RunnerMessage>(this.channel, (message) => {
       if (message.t === 'ready') resolveReady(message.pid);

@@ -75,13 +75,18 @@ export class Runner {
       const items = this.queue;
       this.queue = [];
       for (const item of items) {
-        if (item.op === 'activate') {
-          this.outbox.push({
-            op: 'activated',
-            id: item.id,
-            outcome: await this.workflows.activate(item.activation),
-          });
-        } else this.handle(item);
+        try {
+          if (item.op === 'activate') {
+            this.outbox.push({
+              op: 'activated',
+              id: item.id,
+              outcome: await this.workflows.activate(item.activation),
+            });
+          } else this.handle(item);
+        } catch (error) {
+          // A bug of the runner must not take the other requests (or the process) with it.
+          this.failed(item, error);
+        }
         if (performance.now() - sliceStart > SLICE_MS) {
           this.flush();
           await nextTurn();
@@ -115,6 +120,35 @@ export class Runner {
       case 'ping':
         this.pong(item.id);
         return;
+    }
+  }
+
+  private failed(item: HostRequest, cause: unknown): void {
+    const error: ErrorData = {
+      name: 'SandboxRuntimeError',
+      code: 'SANDBOX_RUNTIME_ERROR',
+      message: `The sandbox runner failed on a ${item.op} request: ${cause instanceof Error ? cause.message : String(cause)}`,
+    };
+    switch (item.op) {
+      case 'activate':
+        this.outbox.push({
+          op: 'activated',
+          id: item.id,
+          outcome: { kind: 'failed', sessionId: item.activation.sessionId, error },
+        });
+        return;
+      case 'query':
+        this.outbox.push({ op: 'queried', id: item.id, outcome: { kind: 'error', error } });
+        return;
+      case 'activity':
+        this.outbox.push({
+          op: 'activityDone',
+          id: item.id,
+          outcome: { ok: false, error: { ...error, retryable: true } },
+        });
+        return;
+      default:
+        process.stderr.write(`whisker runner ${process.pid}: ${error.message}\n`);
     }
   }
 
