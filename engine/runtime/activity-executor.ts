@@ -10,7 +10,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { toErrorData } from '../../common/index.js';
 import type { ErrorData } from '../../common/index.js';
-import type { ActivityInfo, ActivityOutcome, Sandbox } from '../../sandbox/index.js';
+import type { ActivityInfo, ActivityOutcome, LogLevel, Sandbox } from '../../sandbox/index.js';
 import { CANCELLED_CODE } from '../session/commands.js';
 import type { CompiledActivityOptions } from '../session/retry.js';
 import { compileActivityOptions, decideRetry } from '../session/retry.js';
@@ -30,6 +30,8 @@ export interface ActivityContext {
   /** Aborted when the attempt is cancelled or timed out. */
   signal: AbortSignal;
   heartbeat(details?: unknown): void;
+  /** A line in the session's log (journaled, secrets redacted). */
+  log(level: LogLevel, text: string): void;
 }
 
 const activityContextStorage = new AsyncLocalStorage<ActivityContext>();
@@ -45,6 +47,8 @@ export function activityContext(): ActivityContext {
 export interface ActivityEnvironment {
   variables: Record<string, string>;
   secrets: Record<string, string>;
+  /** Applied to the attempt's outcome and logs (see `OutcomeRedactor`). Default: none. */
+  redactor?: OutcomeRedactor;
 }
 
 export interface ActivityExecutorHost {
@@ -53,6 +57,16 @@ export interface ActivityExecutorHost {
   readonly hostActivities: ReadonlyMap<string, HostActivityFunction>;
   buildHash(buildId: string): Promise<string>;
   environment(session: SessionRuntime): Promise<ActivityEnvironment>;
+}
+
+/**
+ * Removes secrets from what an activity hands back (result, error, log lines) BEFORE it is
+ * journaled or given to the code, so live runs and replays see the same redacted values.
+ */
+export interface OutcomeRedactor {
+  value(value: unknown): unknown;
+  error(error: ErrorData): ErrorData;
+  text(text: string): string;
 }
 
 type AbortReason = 'cancel' | 'heartbeat' | 'discard';
@@ -164,8 +178,22 @@ export class ActivityExecutor {
     };
     armHeartbeat();
     let outcome: ActivityOutcome;
+    let redactor: OutcomeRedactor | undefined;
+    const log = (level: LogLevel, text: string): void => {
+      if (running.reason === 'discard' || session.final) return;
+      const time = Date.now();
+      const clean = redactor === undefined ? text : redactor.text(text);
+      void session
+        .deliver({
+          event: { type: 'ActivityLog', data: { seq: activity.seq, attempt, level, text: clean, time } },
+          jobs: [],
+        })
+        .catch(() => undefined);
+    };
     try {
       const timeoutMs = attemptTimeout(options, activity.scheduledAt);
+      const environment = await this.host.environment(session);
+      redactor = environment.redactor;
       const fn = this.host.hostActivities.get(activity.name);
       if (fn !== undefined) {
         outcome = await runHostActivity(
@@ -175,12 +203,10 @@ export class ActivityExecutor {
           running.controller.signal,
           timeoutMs,
           armHeartbeat,
+          log,
         );
       } else {
-        const [buildHash, environment] = await Promise.all([
-          this.host.buildHash(session.state.buildId),
-          this.host.environment(session),
-        ]);
+        const buildHash = await this.host.buildHash(session.state.buildId);
         outcome = await this.host.sandbox.runActivity(
           {
             taskId: `${session.id}:${activity.seq}:${attempt}:${this.nextTaskId++}`,
@@ -192,7 +218,7 @@ export class ActivityExecutor {
             variables: environment.variables,
             secrets: environment.secrets,
           },
-          { onHeartbeat: armHeartbeat, signal: running.controller.signal },
+          { onHeartbeat: armHeartbeat, onLog: log, signal: running.controller.signal },
         );
       }
     } catch (error) {
@@ -200,6 +226,11 @@ export class ActivityExecutor {
     } finally {
       if (heartbeatTimer) clearTimeout(heartbeatTimer);
       this.running.delete(key);
+    }
+    if (redactor !== undefined) {
+      outcome = outcome.ok
+        ? { ok: true, result: redactor.value(outcome.result) }
+        : { ok: false, error: redactor.error(outcome.error) };
     }
     if (this.closed || running.reason === 'discard' || session.final) return;
     if (running.reason === 'cancel') {
@@ -288,6 +319,7 @@ function runHostActivity(
   signal: AbortSignal,
   timeoutMs: number,
   onHeartbeat: () => void,
+  log: (level: LogLevel, text: string) => void,
 ): Promise<ActivityOutcome> {
   return new Promise<ActivityOutcome>((resolve) => {
     let settled = false;
@@ -313,6 +345,7 @@ function runHostActivity(
       info,
       signal: controller.signal,
       heartbeat: () => onHeartbeat(),
+      log,
     };
     activityContextStorage.run(context, () => {
       Promise.resolve()

@@ -3,10 +3,15 @@
  * activity executor and the context cache, and exposes the embedding API.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { hasErrorCode, toErrorData } from '../../common/index.js';
 import type { ErrorData } from '../../common/index.js';
 import type { EventStore, RecordedEvent } from '../../journal/index.js';
-import { createMemoryEventStore, STREAM_DELETED_EVENT_TYPE } from '../../journal/index.js';
+import {
+  createMemoryEventStore,
+  openFileEventStore,
+  STREAM_DELETED_EVENT_TYPE,
+} from '../../journal/index.js';
 import type { StreamDeletedData } from '../../journal/index.js';
 import type { BuildArtifact, Sandbox, SandboxOptions, SandboxStats } from '../../sandbox/index.js';
 import { buildProject, createSandbox, BuildFailedError } from '../../sandbox/index.js';
@@ -38,13 +43,32 @@ import type { BuildCreatedData, BuildInfo } from './builds.js';
 import { BUILD_CREATED, BUILD_STREAM_PREFIX, BuildRegistry } from './builds.js';
 import type { ContextCacheMetrics } from './context-cache.js';
 import { ContextCache } from './context-cache.js';
+import { Platform, platformApi } from '../platform/platform.js';
+import type { PlatformApi } from '../platform/platform.js';
+import { SecretBox, SecretKeyError } from '../platform/secret-box.js';
+import { sessionStats } from '../platform/stats.js';
+import type { SessionStats, StatsOptions } from '../platform/stats.js';
 import type { SessionHost } from './session-runtime.js';
 import { SessionRuntime } from './session-runtime.js';
 import { TimerQueue } from './timer-queue.js';
 
 export interface EngineOptions {
-  /** The journal. Default: an in-memory store (nothing survives the process). */
+  /**
+   * The journal. Default: the file store in `<dataDir>/journal` when `dataDir` is given,
+   * otherwise an in-memory store (nothing survives the process).
+   */
   store?: EventStore;
+  /**
+   * Directory of the embedded default: the journal (`journal/`) and, unless a key is given, the
+   * generated secret key (`secret.key`, owner-only).
+   */
+  dataDir?: string;
+  /** Key of secrets at rest: 32 bytes or their base64. Default: `WHISKER_SECRET_KEY`, a key file, or generated in `dataDir`. */
+  secretKey?: string | Uint8Array;
+  /** File holding the base64 key (default `WHISKER_SECRET_KEY_FILE`). */
+  secretKeyFile?: string;
+  /** Type-check project code in builds. Default true. */
+  typecheck?: boolean;
   /** A sandbox to use (shared, or configured elsewhere). Default: one created with `sandboxOptions`. */
   sandbox?: Sandbox;
   sandboxOptions?: SandboxOptions;
@@ -54,7 +78,10 @@ export interface EngineOptions {
   stopGracePeriodMs?: number;
   /** Host activities by name (more can be registered later). */
   activities?: Record<string, HostActivityFunction>;
-  /** Variables and decrypted secrets for a session's project activities. Default: none. */
+  /**
+   * Variables and decrypted secrets for a session's project activities. Default: the session's
+   * project's variables and secrets (with secrets redacted from what the activity returns and logs).
+   */
   activityEnvironment?: (session: SessionInfo) => Promise<ActivityEnvironment> | ActivityEnvironment;
 }
 
@@ -93,6 +120,8 @@ export interface SessionInfo {
   error?: ErrorData;
   stopReason?: string;
   parked?: SessionState['parked'];
+  /** The response the session set for a synchronous webhook caller (`respond()`). */
+  response?: SessionState['response'];
   /** What an open session waits for. */
   waitingFor?: { activities: number; timers: number; children: number };
   counts: SessionState['counts'];
@@ -162,22 +191,57 @@ const DEFAULT_STOP_GRACE_MS = 10_000;
 const MAX_LIST_LIMIT = 1000;
 
 export async function createEngine(options: EngineOptions = {}): Promise<Engine> {
-  const store = options.store ?? createMemoryEventStore();
-  const ownsSandbox = options.sandbox === undefined;
-  const sandbox = options.sandbox ?? (await createSandbox(options.sandboxOptions ?? {}));
-  const engine = new Engine(store, sandbox, ownsSandbox, options);
+  const store =
+    options.store ??
+    (options.dataDir !== undefined
+      ? await openFileEventStore({ dir: join(options.dataDir, 'journal') })
+      : createMemoryEventStore());
+  const secrets = await resolveSecrets(options, options.store === undefined && options.dataDir === undefined);
+  let sandbox: Sandbox;
+  try {
+    sandbox = options.sandbox ?? (await createSandbox(options.sandboxOptions ?? {}));
+  } catch (error) {
+    if (options.store === undefined) await store.close();
+    throw error;
+  }
+  const engine = new Engine(store, sandbox, options.sandbox === undefined, options, secrets);
   try {
     await engine.recover();
   } catch (error) {
-    await engine.shutdown();
+    await engine.shutdown({ closeStore: options.store === undefined });
     throw error;
   }
   return engine;
 }
 
+/**
+ * The key of secrets, or a function that explains why there is none (only a secret's use fails:
+ * an engine that never stores secrets needs no key).
+ */
+async function resolveSecrets(options: EngineOptions, ephemeral: boolean): Promise<() => SecretBox> {
+  try {
+    const box = await SecretBox.resolve({
+      ...(options.secretKey !== undefined ? { key: options.secretKey } : {}),
+      ...(options.secretKeyFile !== undefined ? { keyFile: options.secretKeyFile } : {}),
+      ...(options.dataDir !== undefined ? { defaultKeyFile: join(options.dataDir, 'secret.key') } : {}),
+    });
+    return () => box;
+  } catch (error) {
+    if (!(error instanceof SecretKeyError)) throw error;
+    if (ephemeral) {
+      // In-memory store: secrets live exactly as long as the process, so a process key fits.
+      const box = SecretBox.ephemeral();
+      return () => box;
+    }
+    return () => {
+      throw error;
+    };
+  }
+}
+
 export class Engine {
   private readonly sessions = new Map<string, SessionRuntime>();
-  private readonly builds: BuildRegistry;
+  private readonly buildRegistry: BuildRegistry;
   private readonly cache: ContextCache;
   private readonly timers: TimerQueue;
   private readonly executor: ActivityExecutor;
@@ -188,6 +252,16 @@ export class Engine {
   private closed = false;
   private fatal: unknown;
   private readonly sessionHost: SessionHost;
+  /** Projects, builds, deployments, triggers, events, variables: the platform model. */
+  readonly platform: Platform;
+  readonly projects: PlatformApi['projects'];
+  readonly builds: PlatformApi['builds'];
+  readonly deployments: PlatformApi['deployments'];
+  readonly triggers: PlatformApi['triggers'];
+  readonly webhooks: PlatformApi['webhooks'];
+  readonly connections: PlatformApi['connections'];
+  readonly events: PlatformApi['events'];
+  readonly variables: PlatformApi['variables'];
 
   /** Use `createEngine`. */
   constructor(
@@ -195,9 +269,23 @@ export class Engine {
     readonly sandbox: Sandbox,
     private readonly ownsSandbox: boolean,
     private readonly options: EngineOptions,
+    secrets: () => SecretBox = () => SecretBox.ephemeral(),
   ) {
+    this.platform = new Platform(this, store, {
+      secrets,
+      ...(options.typecheck !== undefined ? { typecheck: options.typecheck } : {}),
+    });
+    const api = platformApi(this.platform);
+    this.projects = api.projects;
+    this.builds = api.builds;
+    this.deployments = api.deployments;
+    this.triggers = api.triggers;
+    this.webhooks = api.webhooks;
+    this.connections = api.connections;
+    this.events = api.events;
+    this.variables = api.variables;
     this.stopGraceMs = options.stopGracePeriodMs ?? DEFAULT_STOP_GRACE_MS;
-    this.builds = new BuildRegistry(store, sandbox);
+    this.buildRegistry = new BuildRegistry(store, sandbox);
     this.cache = new ContextCache(
       options.maxCachedContexts ?? 1000,
       (sessionId) => sandbox.evict(sessionId),
@@ -209,15 +297,17 @@ export class Engine {
       sandbox,
       timers: this.timers,
       hostActivities: this.hostActivities,
-      buildHash: (buildId) => this.builds.hashFor(buildId),
+      buildHash: (buildId) => this.buildRegistry.hashFor(buildId),
       environment: async (session) =>
-        (await options.activityEnvironment?.(this.info(session))) ?? { variables: {}, secrets: {} },
+        options.activityEnvironment !== undefined
+          ? options.activityEnvironment(this.info(session))
+          : this.projectEnvironment(session.state.projectId),
     });
     this.sessionHost = {
       store,
       sandbox,
       cache: this.cache,
-      buildHash: (buildId) => this.builds.hashFor(buildId),
+      buildHash: (buildId) => this.buildRegistry.hashFor(buildId),
       onAppended: (session, events) => this.onAppended(session, events),
       onEffect: (session, event) => this.onEffect(session, event),
       onStateChanged: (session) => this.notifyWaiters(session),
@@ -245,19 +335,19 @@ export class Engine {
   /** Journals a build artifact so sessions can run (and be recovered) on it. */
   async loadBuild(artifact: BuildArtifact, meta: { projectId?: string } = {}): Promise<BuildInfo> {
     this.assertOpen('load a build');
-    return this.builds.add(artifact, meta);
+    return this.buildRegistry.add(artifact, meta);
   }
 
   getBuild(buildId: string): BuildInfo | undefined {
-    return this.builds.get(buildId);
+    return this.buildRegistry.get(buildId);
   }
 
   listBuilds(): BuildInfo[] {
-    return this.builds.list();
+    return this.buildRegistry.list();
   }
 
   buildArtifact(buildId: string): Promise<BuildArtifact> {
-    return this.builds.artifact(buildId);
+    return this.buildRegistry.artifact(buildId);
   }
 
   /** Registers a host activity: trusted code of the embedding app, called by name from workflows. */
@@ -278,7 +368,7 @@ export class Engine {
 
   async startSession(options: StartSessionOptions): Promise<SessionInfo> {
     this.assertOpen('start a session');
-    const build = this.builds.get(options.buildId);
+    const build = this.buildRegistry.get(options.buildId);
     if (build === undefined)
       throw new InvalidArgumentError('buildId', `no build ${JSON.stringify(options.buildId)}`);
     if (typeof options.entry !== 'string' || !/^[^:]+:[^:]+$/.test(options.entry)) {
@@ -408,7 +498,7 @@ export class Engine {
     this.assertOpen('resume a session');
     const session = this.require(sessionId);
     if (session.final) throw new InvalidSessionStateError(sessionId, session.state.status, 'resume');
-    if (options.buildId !== undefined) this.builds.require(options.buildId);
+    if (options.buildId !== undefined) this.buildRegistry.require(options.buildId);
     const event: SessionEvent = {
       type: 'SessionResumed',
       data: {
@@ -444,6 +534,7 @@ export class Engine {
     }
     await this.store.deleteStream(session.stream);
     this.sessions.delete(sessionId);
+    this.platform.dispatcher.forgetSession(sessionId);
   }
 
   getSession(sessionId: string): SessionInfo {
@@ -452,6 +543,11 @@ export class Engine {
 
   hasSession(sessionId: string): boolean {
     return this.sessions.has(sessionId);
+  }
+
+  /** Every session, unordered (for projections; use `listSessions` for pages). */
+  *allSessions(): IterableIterator<SessionInfo> {
+    for (const session of this.sessions.values()) yield this.info(session);
   }
 
   /** Waits for the session to end; returns its result, or throws `SessionFailedError` / `SessionStoppedError`. */
@@ -619,11 +715,67 @@ export class Engine {
   async shutdown(options: { closeStore?: boolean } = {}): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.platform.close();
     this.timers.close();
     this.executor.close();
     await Promise.all([...this.sessions.values()].map((s) => s.idle().catch(() => undefined)));
     if (this.ownsSandbox) await this.sandbox.close();
     if (options.closeStore ?? true) await this.store.close();
+  }
+
+  /** A project session's activities see its variables and secrets; secrets are redacted from what comes back. */
+  private projectEnvironment(projectId: string | undefined): ActivityEnvironment {
+    if (projectId === undefined) return { variables: {}, secrets: {} };
+    const secrets = this.platform.secretValues(projectId);
+    return {
+      variables: this.platform.plainVariables(projectId),
+      secrets,
+      redactor: this.platform.redactorFor(projectId),
+    };
+  }
+
+  /** Statistics of sessions (per project or deployment): states, rates, durations, start delays, series. */
+  stats(options: StatsOptions = {}): SessionStats {
+    return sessionStats(
+      this.allSessions(),
+      (eventId) => this.platform.dispatcher.eventSummary(eventId)?.time,
+      options,
+    );
+  }
+
+  /** The session's log: what the code printed and its life-cycle, with timestamps. */
+  async sessionLog(sessionId: string): Promise<SessionLogEntry[]> {
+    return (await this.history(sessionId)).flatMap((event) => logEntriesOf(event));
+  }
+
+  /**
+   * Starts a new session with the same entry point and input as `sessionId`, on the project's
+   * active deployment when there is one (else on the same build), recording what it restarts.
+   */
+  async restartSession(sessionId: string): Promise<SessionInfo> {
+    const old = this.getSession(sessionId);
+    let buildId = old.startBuildId;
+    let deploymentId = old.deploymentId;
+    if (old.projectId !== undefined) {
+      const active = this.platform.projects.get(old.projectId);
+      const deployment =
+        active === undefined ? undefined : [...active.deployments.values()].find((d) => d.state === 'active');
+      if (deployment !== undefined) {
+        buildId = deployment.buildId;
+        deploymentId = deployment.deploymentId;
+      }
+    }
+    return this.startSession({
+      buildId,
+      entry: old.entry,
+      input: old.input,
+      trigger: { kind: 'restart', sessionId },
+      labels: { ...old.labels, restartOf: sessionId },
+      ...(old.projectId !== undefined
+        ? { projectId: old.projectId, variables: this.platform.plainVariables(old.projectId) }
+        : {}),
+      ...(deploymentId !== undefined ? { deploymentId } : {}),
+    });
   }
 
   // ------------------------------------------------------------------------------------------
@@ -643,6 +795,7 @@ export class Engine {
       this.sessions.set(state.sessionId, new SessionRuntime(this.sessionHost, state));
     }
     for (const session of this.sessions.values()) this.resumeWork(session);
+    await this.platform.start();
   }
 
   private recoverEvent(event: RecordedEvent, states: Map<string, SessionState>): void {
@@ -660,11 +813,13 @@ export class Engine {
       const state = states.get(event.stream.slice(SESSION_STREAM_PREFIX.length));
       if (state !== undefined) applySessionEvent(state, journaled);
     } else if (event.stream.startsWith(BUILD_STREAM_PREFIX) && event.type === BUILD_CREATED) {
-      this.builds.recover(event.data as BuildCreatedData);
+      this.buildRegistry.recover(event.data as BuildCreatedData);
     } else if (event.type === STREAM_DELETED_EVENT_TYPE) {
       const deleted = (event.data as StreamDeletedData).stream;
       if (deleted.startsWith(SESSION_STREAM_PREFIX))
         states.delete(deleted.slice(SESSION_STREAM_PREFIX.length));
+    } else {
+      this.platform.recoverEvent(event);
     }
   }
 
@@ -843,7 +998,7 @@ export class Engine {
     data: { seq: number; sessionId: string; entry: string; input: unknown },
   ): Promise<void> {
     const p = parent.state;
-    const build = this.builds.require(p.buildId);
+    const build = this.buildRegistry.require(p.buildId);
     if (!build.entryPoints.includes(data.entry)) {
       throw new EntryPointNotFoundError(build.buildId, data.entry, build.entryPoints);
     }
@@ -971,10 +1126,100 @@ export class Engine {
     if (s.error !== undefined) info.error = s.error;
     if (s.stopReason !== undefined) info.stopReason = s.stopReason;
     if (s.parked !== undefined) info.parked = s.parked;
+    if (s.response !== undefined) info.response = s.response;
     if (!isFinalStatus(s.status)) {
       info.waitingFor = { activities: s.activities.size, timers: s.timers.size, children: s.children.size };
     }
     return info;
+  }
+}
+
+export interface SessionLogEntry {
+  time: number;
+  revision: number;
+  /** `print`: the code's own log lines (workflow and activities); `lifecycle`: what happened to the session. */
+  kind: 'print' | 'lifecycle';
+  level: 'debug' | 'info' | 'warn' | 'error';
+  text: string;
+}
+
+function logEntriesOf(event: SessionHistoryEvent): SessionLogEntry[] {
+  const d = event.data as Record<string, unknown> & { time?: number };
+  const time = typeof d.time === 'number' ? d.time : event.recordedAt;
+  const entry = (
+    kind: SessionLogEntry['kind'],
+    level: SessionLogEntry['level'],
+    text: string,
+  ): SessionLogEntry[] => [{ time, revision: event.revision, kind, level, text }];
+  const error = (value: unknown): string => {
+    const e = value as ErrorData | undefined;
+    return e === undefined ? '' : `${e.name}: ${e.message}`;
+  };
+  switch (event.type) {
+    case 'Log':
+      return entry('print', d['level'] as SessionLogEntry['level'], String(d['text']));
+    case 'ActivityLog':
+      return entry(
+        'print',
+        d['level'] as SessionLogEntry['level'],
+        `[activity #${String(d['seq'])}] ${String(d['text'])}`,
+      );
+    case 'SessionStarted':
+      return entry('lifecycle', 'info', `started ${String(d['entry'])}`);
+    case 'ActivityScheduled':
+      return entry('lifecycle', 'debug', `activity #${String(d['seq'])} ${String(d['name'])} scheduled`);
+    case 'ActivityCompleted':
+      return entry(
+        'lifecycle',
+        'debug',
+        `activity #${String(d['seq'])} completed (attempt ${String(d['attempt'])})`,
+      );
+    case 'ActivityFailed':
+      return entry(
+        'lifecycle',
+        d['retryAt'] === undefined ? 'error' : 'warn',
+        `activity #${String(d['seq'])} attempt ${String(d['attempt'])} failed: ${error(d['error'])}${d['retryAt'] === undefined ? '' : ' (will retry)'}`,
+      );
+    case 'TimerStarted':
+      return entry('lifecycle', 'debug', `timer #${String(d['seq'])} set for ${String(d['durationMs'])} ms`);
+    case 'TimerFired':
+      return entry('lifecycle', 'debug', `timer #${String(d['seq'])} fired`);
+    case 'SignalReceived':
+      return entry('lifecycle', 'info', `signal ${String(d['name'])} received`);
+    case 'ChildStarted':
+      return entry(
+        'lifecycle',
+        'info',
+        `child session ${String(d['sessionId'])} started (${String(d['entry'])})`,
+      );
+    case 'ChildCompleted':
+      return entry(
+        'lifecycle',
+        d['failed'] === true ? 'warn' : 'info',
+        `child session ${String(d['sessionId'])} ${d['failed'] === true ? 'failed' : 'completed'}`,
+      );
+    case 'CancelRequested':
+      return entry('lifecycle', 'warn', `stop requested: ${String(d['reason'])}`);
+    case 'SessionCompleted':
+      return entry('lifecycle', 'info', 'completed');
+    case 'SessionFailed':
+      return entry('lifecycle', 'error', `failed: ${error(d['error'])}`);
+    case 'SessionStopped':
+      return entry(
+        'lifecycle',
+        'warn',
+        `stopped${d['forced'] === true ? ' (forced)' : ''}: ${String(d['reason'])}`,
+      );
+    case 'SessionParked':
+      return entry('lifecycle', 'error', `parked: ${String(d['message'])}`);
+    case 'SessionResumed':
+      return entry(
+        'lifecycle',
+        'info',
+        `resumed${typeof d['buildId'] === 'string' ? ` on build ${d['buildId']}` : ''}: ${String(d['reason'])}`,
+      );
+    default:
+      return [];
   }
 }
 

@@ -133,6 +133,15 @@ export interface LogData {
   time: number;
 }
 
+/** A log line of an activity attempt (not workflow output: it plays no part in replay). */
+export interface ActivityLogData {
+  seq: number;
+  attempt: number;
+  level: LogLevel;
+  text: string;
+  time: number;
+}
+
 export interface PatchMarkerData {
   id: string;
   deprecated: boolean;
@@ -206,6 +215,7 @@ export interface SessionEventMap {
   ChildCompleted: ChildCompletedData;
   ChildCancelRequested: ChildCancelRequestedData;
   Log: LogData;
+  ActivityLog: ActivityLogData;
   PatchMarker: PatchMarkerData;
   ResponseSet: ResponseSetData;
   CancelRequested: CancelRequestedData;
@@ -237,6 +247,7 @@ export const SESSION_EVENT_TYPES: ReadonlySet<string> = new Set<SessionEventType
   'ChildCompleted',
   'ChildCancelRequested',
   'Log',
+  'ActivityLog',
   'PatchMarker',
   'ResponseSet',
   'CancelRequested',

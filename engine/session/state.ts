@@ -207,6 +207,7 @@ export function applySessionEvent(state: SessionState, event: SessionEvent & { r
       break;
     }
     case 'Log':
+    case 'ActivityLog':
       state.counts.logs++;
       break;
     case 'PatchMarker':

@@ -70,27 +70,40 @@ function startChild(
   return { child, ready, done };
 }
 
-function runnerProcesses(): number {
+/** Pids of the runner processes an engine child started. */
+function runnersOf(pid: number | undefined): number[] {
+  if (pid === undefined) return [];
   try {
-    return execFileSync('pgrep', ['-f', 'sandbox/runner/main'], { encoding: 'utf8' })
+    return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' })
       .trim()
       .split('\n')
-      .filter(Boolean).length;
+      .filter(Boolean)
+      .map(Number);
   } catch {
-    return 0;
+    return [];
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
   }
 }
 
 it('survives repeated SIGKILLs with every effect accounted for', { timeout: 240_000 }, async () => {
   const effectsFile = join(dir, 'effects.log');
-  const runnersBefore = runnerProcesses();
   const killed = new Set<number>();
+  const orphans: number[] = [];
   let incarnation = 0;
   for (; incarnation < KILLS; incarnation++) {
     const run = startChild(incarnation, effectsFile);
     await run.ready;
-    // Kill soon after start: a whole run takes about a second once warm, so each kill lands mid-work.
-    await new Promise((resolve) => setTimeout(resolve, 10 + Math.random() * 150));
+    orphans.push(...runnersOf(run.child.pid));
+    // Kill soon after start: the whole workload takes about a second once warm, so each kill lands mid-work.
+    await new Promise((resolve) => setTimeout(resolve, 20 + Math.random() * 300));
     run.child.kill('SIGKILL');
     const finished = await run.done;
     if (finished) break;
@@ -100,10 +113,10 @@ it('survives repeated SIGKILLs with every effect accounted for', { timeout: 240_
   expect(await final.done).toBe(true);
   expect(killed.size).toBeGreaterThanOrEqual(KILLS - 2);
 
-  // Runners of killed engines notice and exit.
-  for (let i = 0; i < 100 && runnerProcesses() > runnersBefore; i++)
-    await new Promise((r) => setTimeout(r, 100));
-  expect(runnerProcesses()).toBe(runnersBefore);
+  // Runners of killed engines notice that their engine is gone and exit.
+  expect(orphans.length).toBeGreaterThan(0);
+  for (let i = 0; i < 100 && orphans.some(alive); i++) await new Promise((r) => setTimeout(r, 100));
+  expect(orphans.filter(alive)).toEqual([]);
 
   const store = await openFileEventStore({ dir: join(dir, 'journal') });
   try {

@@ -4,7 +4,7 @@
  * tagged with this incarnation. The parent kills it with SIGKILL at random moments.
  *
  * argv: <journal dir> <effects file> <incarnation> <sessions> <steps> <project dir>
- * stdout: `ready` once started, `done` when every session completed.
+ * stdout: `ready` once recovered, `done` when every session completed.
  */
 import { appendFileSync } from 'node:fs';
 import { createEngine } from '../../../engine/index.js';
@@ -33,17 +33,20 @@ const engine = await createEngine({
   },
 });
 const build = await engine.loadProject(projectDir);
-const ids: string[] = [];
-for (let i = 0; i < sessions; i++) {
-  const info = await engine.startSession({
-    buildId: build.buildId,
-    entry: 'workflows.ts:crashSteps',
-    input: { key: `s${i}`, steps },
-    idempotencyKey: `crash-${i}`,
-  });
-  ids.push(info.sessionId);
-}
+// Recovery is done and recovered sessions are running: from here on, a kill can land anywhere.
 process.stdout.write('ready\n');
+// Start every session (idempotent: sessions started by an earlier incarnation are found, not doubled).
+const ids = await Promise.all(
+  Array.from({ length: sessions }, async (_, i) => {
+    const info = await engine.startSession({
+      buildId: build.buildId,
+      entry: 'workflows.ts:crashSteps',
+      input: { key: `s${i}`, steps },
+      idempotencyKey: `crash-${i}`,
+    });
+    return info.sessionId;
+  }),
+);
 await Promise.all(ids.map((id) => engine.result(id)));
 await engine.shutdown();
 process.stdout.write('done\n');
