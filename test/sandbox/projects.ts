@@ -321,7 +321,9 @@ export async function escapes() {
   const attempt = (name: string, fn: () => unknown) => {
     try { out[name] = String(fn()); } catch (error) { out[name] = 'blocked: ' + (error as Error).name; }
   };
-  attempt('constructorChain', () => ({}).constructor.constructor('return typeof process')());
+    attempt('constructorChain', () => ({}).constructor.constructor('return typeof process')());
+  // The classic payload, verbatim, in sloppy global code (indirect eval) where \`this\` is the global object.
+  attempt('classicPayload', () => (0, eval)("this.constructor.constructor('return process')()"));
   attempt('thisConstructor', () => (function (this: unknown) { return (this as object)?.constructor.constructor('return this')(); })().toString());
   attempt('globalProcess', () => typeof (globalThis as Record<string, unknown>).process);
   attempt('require', () => typeof (globalThis as Record<string, unknown>).require);
