@@ -37,7 +37,7 @@ describe('workflow context security corpus', () => {
   it('none of the classic escapes reaches the host', async () => {
     const out = (await result('ses_sec_1', 'escapes')) as Record<string, string>;
     // The Function constructor reachable from any object is the guest's own: no `process` there.
-        expect(out.constructorChain).toBe('undefined');
+    expect(out.constructorChain).toBe('undefined');
     expect(out.classicPayload).toBe('blocked: ReferenceError');
     // Strict mode: no `this` to climb from.
     expect(out.thisConstructor).toBe('blocked: TypeError');
