@@ -765,19 +765,13 @@ export class Platform {
     const name = options.name ?? this.parseForName(files);
     if (name === undefined)
       throw new ProjectInvalidError(parseManifest(this.manifestText(files)).diagnostics, 'whisker.yaml');
-    let project = this.findProjectByName(name);
-    let plan: PlanResult;
-    if (project === undefined) {
-      await this.createProject({ name });
-      project = this.findProjectByName(name);
-    }
-    plan = await this.applyFiles(project.projectId, files, name);
-    const build = await this.build(project.projectId);
+    const projectId = this.findProjectByName(name)?.projectId ?? (await this.createProject({ name })).projectId;
+    const plan = await this.applyFiles(projectId, files, name);
+    const build = await this.build(projectId);
     if (build.status === 'failed')
       throw new ProjectInvalidError(build.diagnostics, `build ${build.buildId} of project ${name}`);
     const deployment = await this.deploy(build.buildId, { activate: options.activate ?? true });
-    plan = { ...plan };
-    return { project: this.projectDetail(project.projectId), plan, build, deployment };
+    return { project: this.projectDetail(projectId), plan, build, deployment };
   }
 
   // ------------------------------------------------------------------------------------------
