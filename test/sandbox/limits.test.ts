@@ -74,7 +74,7 @@ describe('limits', () => {
     expect(commandsOf(replayed)).toEqual([{ kind: 'startTimer', seq: 2, durationMs: 5000 }]);
   });
 
-    it('stops an activity at the memory limit without touching workflows', async () => {
+  it('stops an activity at the memory limit without touching workflows', async () => {
     const outcome = await sandbox.runActivity({
       taskId: 'hog',
       buildHash: artifact.hash,
