@@ -6,11 +6,9 @@
  * queued record with one write and one `fdatasync` (group commit); only then are they *committed*:
  * indexed in their segment, visible to readers and subscribers, and acknowledged.
  */
-import { randomInt } from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import { decideAppend, decideDelete } from '../append-decision.js';
-import { InvalidAppendError, JournalCorruptedError, StoreClosedError, StoreFailedError } from '../errors.js';
+import { InvalidAppendError, StoreClosedError, StoreFailedError } from '../errors.js';
 import { EVENT_ID_BYTES } from '../event-id.js';
 import { readAllBounds, streamRange } from '../read-options.js';
 import {
@@ -42,38 +40,26 @@ import {
   prepareSystemBatch,
   type PreparedBatch,
 } from '../validation.js';
+import { serializeCheckpoint, writeCheckpoint } from './checkpoint.js';
 import {
-  CHECKPOINT_FILE,
-  installInstances,
-  installSegmentEntries,
-  parseCheckpoint,
-  serializeCheckpoint,
-  writeCheckpoint,
-  type Checkpoint,
-} from './checkpoint.js';
-import {
-  checkRecord,
   decodeRecord,
-  decodeSegmentHeader,
-  encodeSegmentHeader,
   FLAG_BATCH_END,
+  FRAME_BYTES,
   MAX_PAYLOAD_BYTES,
-  parseSegmentFileName,
   recordSize,
   SEGMENT_HEADER_BYTES,
-  segmentFileName,
   writeRecord,
 } from './format.js';
-import { readFully, syncDirectory, writeFully, writeFullySync, type JournalIo } from './io.js';
+import { syncDirectory, writeFullySync, type JournalIo } from './io.js';
 import { acquireDirectoryLock, type DirectoryLock } from './lock.js';
 import { compileFileOptions, type CompiledFileOptions, type FileEventStoreOptions } from './options.js';
 import { RecordCache } from './record-cache.js';
-import { scanSegment } from './scan.js';
-import { JournalState, Segment, type StreamState } from './state.js';
+import { rewriteSegment, SegmentSwapError } from './compaction.js';
+import { createSegment, recoverJournal, type RecoveryReport } from './recovery.js';
+import { readLocations, type Location } from './segment-reader.js';
+import type { Segment } from './state.js';
+import { JournalState, type StreamState } from './state.js';
 
-/** Reads closer than this are merged into one (fewer system calls beat a few wasted bytes). */
-const COALESCE_GAP_BYTES = 64 * 1024;
-const MAX_READ_BYTES = 4 * 1024 * 1024;
 /**
  * The active segment is zero-filled ahead of the writer, in chunks of this size, so a commit writes
  * into already-allocated blocks and its fdatasync does not also commit a file-size change
@@ -91,15 +77,6 @@ export interface FileStoreStats {
   recovery: RecoveryReport;
   /** Set when a background compaction or checkpoint failed (the store keeps working). */
   lastMaintenanceError: string | undefined;
-}
-
-export interface RecoveryReport {
-  /** `'used'`: loaded and only later bytes scanned; `'missing'`; `'stale'`: present but unusable (full scan). */
-  checkpoint: 'used' | 'missing' | 'stale';
-  /** Record bytes read by the scan (0 when the checkpoint covered everything). */
-  scannedBytes: number;
-  /** Bytes of a torn tail cut off. */
-  truncatedBytes: number;
 }
 
 /** A file-backed `EventStore` with maintenance operations. */
@@ -147,13 +124,6 @@ class WriteGroup {
   }
 }
 
-interface Location {
-  index: number;
-  segment: Segment;
-  offset: number;
-  length: number;
-}
-
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -195,153 +165,14 @@ class FileStore implements FileEventStore {
   // ---------------------------------------------------------------- opening
 
   async recover(): Promise<void> {
-    const names = await this.io.readdir(this.dir);
-    for (const name of names) {
-      // Leftovers of an interrupted checkpoint or compaction: the originals are intact.
-      if (name.endsWith('.tmp') || name.endsWith('.compact')) await this.io.unlink(path.join(this.dir, name));
-    }
-    const numbers = names
-      .map(parseSegmentFileName)
-      .filter((n): n is number => n !== undefined)
-      .sort((a, b) => a - b);
-    const segments: Segment[] = [];
-    const sizes: number[] = [];
-    try {
-      for (let i = 0; i < numbers.length; i++) {
-        const isLast = i === numbers.length - 1;
-        const opened = await this.openSegment(numbers[i]!, isLast);
-        segments.push(opened.segment);
-        sizes.push(opened.fileSize);
-      }
-      const checkpoint = await this.readCheckpoint();
-      let scanFrom: { index: number; offset: number } = { index: 0, offset: SEGMENT_HEADER_BYTES };
-      if (typeof checkpoint === 'object' && this.checkpointMatches(checkpoint, segments, sizes)) {
-        installInstances(this.state, checkpoint);
-        checkpoint.segments.forEach((saved, i) => {
-          const segment = segments[i]!;
-          installSegmentEntries(segment, saved);
-          segment.size = saved.covered;
-          segment.committedSize = saved.covered;
-        });
-        const last = checkpoint.segments.length - 1;
-        scanFrom = last >= 0 ? { index: last, offset: checkpoint.segments[last]!.covered } : scanFrom;
-        this.recovery.checkpoint = 'used';
-      } else {
-        this.recovery.checkpoint = checkpoint === 'missing' ? 'missing' : 'stale';
-      }
-      this.state.segments = segments;
-      for (let i = scanFrom.index; i < segments.length; i++) {
-        const segment = segments[i]!;
-        const from = i === scanFrom.index ? scanFrom.offset : SEGMENT_HEADER_BYTES;
-        const result = await scanSegment(this.io, this.state, segment, from, i === segments.length - 1);
-        this.recovery.scannedBytes += result.scannedBytes;
-        this.recovery.truncatedBytes += result.truncatedBytes;
-      }
-      for (const instance of this.state.instances.values()) {
-        if (!instance.deleted && instance.broken) {
-          throw new JournalCorruptedError(
-            instance.broken.segment,
-            instance.broken.offset,
-            `stream "${instance.name}" has a gap in its revisions`,
-          );
-        }
-      }
-      this.state.recountDeadBytes();
-      if (segments.length === 0) this.state.segments.push(await this.createSegment(1));
-    } catch (error) {
-      for (const segment of segments) segment.retire();
-      throw error;
-    }
+    const { state, report } = await recoverJournal(this.io, this.dir);
+    this.state = state;
+    this.recovery = report;
     this.nextPosition = this.state.head + 1;
     this.tentative = new Map(this.state.streams);
-    if (this.recovery.checkpoint !== 'used' || this.recovery.scannedBytes > CHECKPOINT_AFTER_SCAN_BYTES) {
+    if (report.checkpoint !== 'used' || report.scannedBytes > CHECKPOINT_AFTER_SCAN_BYTES) {
       this.scheduleCheckpoint();
     }
-  }
-
-  private async openSegment(
-    segmentNumber: number,
-    isLast: boolean,
-  ): Promise<{ segment: Segment; fileName: string; fileSize: number }> {
-    const fileName = segmentFileName(segmentNumber);
-    const file = path.join(this.dir, fileName);
-    const fd = await this.io.open(file, isLast ? fs.constants.O_RDWR : fs.constants.O_RDONLY);
-    const fileSize = await this.io.fstatSize(fd);
-    const headerBytes = Buffer.alloc(SEGMENT_HEADER_BYTES);
-    await readFully(this.io, fd, headerBytes, 0, SEGMENT_HEADER_BYTES, 0);
-    const header = decodeSegmentHeader(headerBytes.subarray(0, Math.min(fileSize, SEGMENT_HEADER_BYTES)));
-    if (typeof header === 'string' || header.segmentNumber !== segmentNumber) {
-      const reason = typeof header === 'string' ? header : `the header says segment ${header.segmentNumber}`;
-      // A new last segment whose header write was cut short holds no data: start it again.
-      if (
-        isLast &&
-        typeof header === 'string' &&
-        fileSize <= SEGMENT_HEADER_BYTES &&
-        !reason.includes('version')
-      ) {
-        const generation = randomInt(2 ** 32);
-        await this.io.ftruncate(fd, 0);
-        await writeFully(
-          this.io,
-          fd,
-          encodeSegmentHeader(segmentNumber, generation),
-          0,
-          SEGMENT_HEADER_BYTES,
-          0,
-        );
-        await this.io.fdatasync(fd);
-        this.recovery.truncatedBytes += fileSize;
-        return {
-          segment: new Segment(segmentNumber, generation, fileName, fd, SEGMENT_HEADER_BYTES, this.io),
-          fileName,
-          fileSize: SEGMENT_HEADER_BYTES,
-        };
-      }
-      await this.io.close(fd);
-      throw new JournalCorruptedError(fileName, 0, reason);
-    }
-    return {
-      segment: new Segment(segmentNumber, header.generation, fileName, fd, SEGMENT_HEADER_BYTES, this.io),
-      fileName,
-      fileSize,
-    };
-  }
-
-  /** The checkpoint file: absent, unreadable (damaged or another version), or parsed. */
-  private async readCheckpoint(): Promise<Checkpoint | 'missing' | 'damaged'> {
-    try {
-      return parseCheckpoint(await this.io.readFile(path.join(this.dir, CHECKPOINT_FILE))) ?? 'damaged';
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
-      throw error;
-    }
-  }
-
-  /** The checkpoint describes a prefix of the journal as it is on disk now. */
-  private checkpointMatches(checkpoint: Checkpoint, segments: Segment[], sizes: number[]): boolean {
-    if (checkpoint.segments.length > segments.length) return false;
-    return checkpoint.segments.every((saved, i) => {
-      const segment = segments[i]!;
-      const isLastSaved = i === checkpoint.segments.length - 1;
-      return (
-        saved.segmentNumber === segment.segmentNumber &&
-        saved.generation === segment.generation &&
-        (isLastSaved ? sizes[i]! >= saved.covered : sizes[i] === saved.covered)
-      );
-    });
-  }
-
-  private async createSegment(segmentNumber: number): Promise<Segment> {
-    const fileName = segmentFileName(segmentNumber);
-    const generation = randomInt(2 ** 32);
-    const fd = await this.io.open(
-      path.join(this.dir, fileName),
-      fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_EXCL,
-    );
-    await writeFully(this.io, fd, encodeSegmentHeader(segmentNumber, generation), 0, SEGMENT_HEADER_BYTES, 0);
-    await this.io.fdatasync(fd);
-    await syncDirectory(this.io, this.dir);
-    return new Segment(segmentNumber, generation, fileName, fd, SEGMENT_HEADER_BYTES, this.io);
   }
 
   // ---------------------------------------------------------------- appending
@@ -498,7 +329,7 @@ class FileStore implements FileEventStore {
     // ever have a torn tail.
     await this.trimPreallocation(previous);
     await this.io.fdatasync(previous.fd);
-    const next = await this.createSegment(previous.segmentNumber + 1);
+    const next = await createSegment(this.io, this.dir, previous.segmentNumber + 1);
     this.state.segments.push(next);
     this.scheduleCheckpoint();
     return next;
@@ -634,7 +465,7 @@ class FileStore implements FileEventStore {
       }
     }
     const records = new Array<Buffer>(locations.length);
-    await this.readLocations(locations, records, false);
+    await readLocations(this.io, locations, records, undefined);
     return { events: records.map(decodeRecord), head, full: locations.length >= maxCount };
   }
 
@@ -664,74 +495,17 @@ class FileStore implements FileEventStore {
         length: segment.lengths.get(index),
       });
     }
-    if (misses.length > 0) await this.readLocations(misses, records, cache);
+    if (misses.length > 0)
+      await readLocations(this.io, misses, records, cache ? this.keepInCache : undefined);
     return records;
   }
 
-  /**
-   * Reads `locations` into `records[location.index]`, merging nearby ones into one read. The
-   * segments are pinned (their files stay open even if compaction replaces them meanwhile).
-   */
-  private async readLocations(locations: Location[], records: Buffer[], cache: boolean): Promise<void> {
-    if (locations.length === 0) return;
-    const pinned = new Set(locations.map((m) => m.segment));
-    for (const segment of pinned) segment.pin();
-    try {
-      const sorted = locations.every((m, i) => {
-        const previous = locations[i - 1];
-        if (previous === undefined) return true;
-        return m.segment === previous.segment
-          ? m.offset > previous.offset
-          : m.segment.segmentNumber > previous.segment.segmentNumber;
-      });
-      if (!sorted)
-        locations.sort((a, b) => a.segment.segmentNumber - b.segment.segmentNumber || a.offset - b.offset);
-      const reads: Promise<void>[] = [];
-      let start = 0;
-      for (let i = 1; i <= locations.length; i++) {
-        const first = locations[start]!;
-        const previous = locations[i - 1]!;
-        const next = locations[i];
-        const contiguous =
-          next !== undefined &&
-          next.segment === first.segment &&
-          next.offset - (previous.offset + previous.length) <= COALESCE_GAP_BYTES &&
-          next.offset + next.length - first.offset <= MAX_READ_BYTES;
-        if (!contiguous) {
-          reads.push(this.readRange(locations.slice(start, i), records, cache));
-          start = i;
-        }
-      }
-      await Promise.all(reads);
-    } finally {
-      for (const segment of pinned) segment.unpin();
-    }
-  }
-
-  private async readRange(locations: Location[], records: Buffer[], cache: boolean): Promise<void> {
-    const first = locations[0]!;
-    const last = locations[locations.length - 1]!;
-    const span = last.offset + last.length - first.offset;
-    const buffer = Buffer.allocUnsafe(span);
-    const read = await readFully(this.io, first.segment.fd, buffer, 0, span, first.offset);
-    for (const location of locations) {
-      const at = location.offset - first.offset;
-      const check = checkRecord(buffer, at, read);
-      if (check.kind !== 'ok' || check.length !== location.length) {
-        const reason = check.kind === 'bad' ? check.reason : 'the record is cut short';
-        throw new JournalCorruptedError(location.segment.fileName, location.offset, reason);
-      }
-      const slice = buffer.subarray(at, at + location.length);
-      if (cache) {
-        // A copy: a cached slice would pin the whole read buffer.
-        const record = Buffer.from(slice);
-        this.cache.set(positionsOf(record), record);
-        records[location.index] = record;
-      } else {
-        records[location.index] = slice;
-      }
-    }
-  }
+  /** Caches a record read from disk (a copy: a cached slice would pin the whole read buffer). */
+  private readonly keepInCache = (record: Buffer): Buffer => {
+    const copy = Buffer.from(record);
+    this.cache.set(copy.readDoubleLE(FRAME_BYTES + 16), copy);
+    return copy;
+  };
 
   // eslint-disable-next-line @typescript-eslint/require-await -- the contract is async
   async streamRevision(stream: string): Promise<number | undefined> {
@@ -827,10 +601,9 @@ class FileStore implements FileEventStore {
   }
 
   /**
-   * Rewrites a closed segment without its deleted records: copy the live ones to
-   * `<segment>.compact`, fsync it, rename it over the segment, fsync the directory, then swap the
-   * in-memory entries. Positions never change. A crash before the rename leaves the old file (the
-   * temporary one is removed on open); after it, the new one. Either way nothing live is lost.
+   * Removes a closed segment's deleted records from disk (`compaction.ts`), then swaps the
+   * in-memory entries in one synchronous step: readers see either the old entries and file or the
+   * new ones. A segment with nothing live left is deleted.
    */
   private async compactSegment(segment: Segment): Promise<void> {
     const instances = this.state.instances;
@@ -841,103 +614,32 @@ class FileStore implements FileEventStore {
       (instance && !instance.deleted ? keep : dropped).push(i);
     }
     if (dropped.length === 0) return;
-    const finalPath = path.join(this.dir, segment.fileName);
     if (keep.length === 0) {
-      // Nothing live: remove the file.
       this.state.segments = this.state.segments.filter((s) => s !== segment);
       this.forgetEntries(segment, dropped);
-      await this.io.unlink(finalPath).catch((error: unknown) => this.fail(error));
-      await syncDirectory(this.io, this.dir).catch((error: unknown) => this.fail(error));
-      segment.retire();
+      try {
+        await this.io.unlink(path.join(this.dir, segment.fileName));
+        await syncDirectory(this.io, this.dir);
+      } catch (error) {
+        this.fail(error); // the directory's state is in doubt: stop acknowledging
+        throw error;
+      } finally {
+        segment.retire();
+      }
       return;
     }
-    const generation = randomInt(2 ** 32);
-    const temporary = `${finalPath}.compact`;
     segment.pin();
-    const fd = await this.io.open(
-      temporary,
-      fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_TRUNC,
-    );
-    let renamed = false;
     try {
-      const replacement = new Segment(
-        segment.segmentNumber,
-        generation,
-        segment.fileName,
-        fd,
-        SEGMENT_HEADER_BYTES,
-        this.io,
-        keep.length,
-      );
-      await writeFully(
-        this.io,
-        fd,
-        encodeSegmentHeader(segment.segmentNumber, generation),
-        0,
-        SEGMENT_HEADER_BYTES,
-        0,
-      );
-      let start = 0;
-      while (start < keep.length) {
-        // A run of live records that are adjacent in the old file, up to MAX_READ_BYTES.
-        let end = start + 1;
-        const runOffset = segment.offsets.get(keep[start]!);
-        let runEnd = runOffset + segment.lengths.get(keep[start]!);
-        while (
-          end < keep.length &&
-          segment.offsets.get(keep[end]!) === runEnd &&
-          runEnd - runOffset < MAX_READ_BYTES
-        ) {
-          runEnd += segment.lengths.get(keep[end]!);
-          end++;
-        }
-        const buffer = Buffer.allocUnsafe(runEnd - runOffset);
-        const read = await readFully(this.io, segment.fd, buffer, 0, buffer.length, runOffset);
-        for (let k = start; k < end; k++) {
-          const entry = keep[k]!;
-          const at = segment.offsets.get(entry) - runOffset;
-          const check = checkRecord(buffer, at, read);
-          if (check.kind !== 'ok') {
-            throw new JournalCorruptedError(
-              segment.fileName,
-              segment.offsets.get(entry),
-              check.kind === 'bad' ? check.reason : 'cut short',
-            );
-          }
-          replacement.addEntry(
-            segment.positions.get(entry),
-            replacement.size + at,
-            segment.lengths.get(entry),
-            segment.instances.get(entry),
-          );
-        }
-        await writeFully(this.io, fd, buffer, 0, buffer.length, replacement.size);
-        replacement.size += buffer.length;
-        start = end;
-      }
-      replacement.committedSize = replacement.size;
-      await this.io.fdatasync(fd);
-      await this.io.rename(temporary, finalPath);
-      renamed = true;
-      await syncDirectory(this.io, this.dir);
-      // Swap (synchronously): readers see either the old entries and file or the new ones.
+      const replacement = await rewriteSegment(this.io, this.dir, segment, keep);
       const index = this.state.segments.indexOf(segment);
       if (index < 0) throw new Error(`segment ${segment.fileName} vanished during compaction`);
       this.state.segments[index] = replacement;
-      for (let i = 0; i < replacement.count; i++) {
-        // Streams deleted while we copied are dead in the new file too.
-        if (instances.get(replacement.instances.get(i))?.deleted !== false)
-          replacement.deadBytes += replacement.lengths.get(i);
-      }
+      // Streams deleted while the copy ran are dead in the new file too.
+      this.state.recountSegmentDeadBytes(replacement);
       this.forgetEntries(segment, dropped);
       segment.retire();
     } catch (error) {
-      if (renamed) {
-        this.fail(error); // the directory's state is in doubt: stop acknowledging
-      } else {
-        await this.io.close(fd).catch(() => undefined);
-        await this.io.unlink(temporary).catch(() => undefined);
-      }
+      if (error instanceof SegmentSwapError) this.fail(error.cause);
       throw error;
     } finally {
       segment.unpin();
@@ -1021,11 +723,6 @@ class FileStore implements FileEventStore {
     await this.lock.release();
     if (closeError !== undefined) throw new StoreFailedError(this.dir, closeError);
   }
-}
-
-/** Reads the position field of a framed record. */
-function positionsOf(record: Buffer): number {
-  return record.readDoubleLE(8 + 16);
 }
 
 /** Opens (creating if needed) a file-backed event store in `options.dir`, recovering what is on disk. */

@@ -164,7 +164,11 @@ export class JournalState {
 
   /** Recomputes every segment's dead bytes from the entries (after recovery). */
   recountDeadBytes(): void {
-    for (const segment of this.segments) {
+    for (const segment of this.segments) this.recountSegmentDeadBytes(segment);
+  }
+
+  recountSegmentDeadBytes(segment: Segment): void {
+    {
       let dead = 0;
       let lastInstance = -1;
       let lastDead = false;
