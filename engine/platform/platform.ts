@@ -32,6 +32,7 @@ import { activeDeployment, applyProjectEvent } from './project-state.js';
 import { Redactor } from './redactor.js';
 import type { SecretBox } from './secret-box.js';
 import type { ProjectFiles } from './sources.js';
+import { TOKENS_STREAM, TokenStore } from './tokens.js';
 import {
   hashProjectFiles,
   materialize,
@@ -125,6 +126,7 @@ const MAX_VARIABLE_BYTES = 64 * 1024;
 export class Platform {
   readonly projects = new Map<string, ProjectState>();
   readonly dispatcher: Dispatcher;
+  readonly tokens: TokenStore;
   private readonly locks = new Map<string, Promise<unknown>>();
   private readonly buildIndex = new Map<string, string>();
   private readonly deploymentIndex = new Map<string, string>();
@@ -135,6 +137,7 @@ export class Platform {
     readonly options: PlatformOptions,
   ) {
     this.dispatcher = new Dispatcher(this);
+    this.tokens = new TokenStore(store);
   }
 
   // ------------------------------------------------------------------------------------------
@@ -148,6 +151,10 @@ export class Platform {
         event as unknown as ProjectEvent,
         event.revision,
       );
+      return;
+    }
+    if (event.stream === TOKENS_STREAM) {
+      this.tokens.recoverEvent(event);
       return;
     }
     this.dispatcher.recoverEvent(event);
@@ -765,7 +772,8 @@ export class Platform {
     const name = options.name ?? this.parseForName(files);
     if (name === undefined)
       throw new ProjectInvalidError(parseManifest(this.manifestText(files)).diagnostics, 'whisker.yaml');
-    const projectId = this.findProjectByName(name)?.projectId ?? (await this.createProject({ name })).projectId;
+    const projectId =
+      this.findProjectByName(name)?.projectId ?? (await this.createProject({ name })).projectId;
     const plan = await this.applyFiles(projectId, files, name);
     const build = await this.build(projectId);
     if (build.status === 'failed')
@@ -1000,6 +1008,15 @@ export function platformApi(platform: Platform) {
       get: (eventId: string) => dispatcher.getEvent(eventId),
       redispatch: (eventId: string, options?: { deploymentId?: string }) =>
         dispatcher.redispatch(eventId, options),
+    },
+    tokens: {
+      create: (name: string) => platform.tokens.create(name),
+      list: () => platform.tokens.list(),
+      revoke: (tokenId: string) => platform.tokens.revoke(tokenId),
+      /** The token's info when valid; undefined when unknown or revoked. */
+      verify: (token: string) => platform.tokens.verify(token),
+      /** First start: creates and returns the admin token (once); undefined when tokens exist. */
+      ensureAdmin: () => platform.tokens.ensureAdmin(),
     },
     variables: {
       set: (project: string, name: string, value: string, options?: { secret?: boolean }) =>

@@ -262,6 +262,7 @@ export class Engine {
   readonly connections: PlatformApi['connections'];
   readonly events: PlatformApi['events'];
   readonly variables: PlatformApi['variables'];
+  readonly tokens: PlatformApi['tokens'];
 
   /** Use `createEngine`. */
   constructor(
@@ -284,6 +285,7 @@ export class Engine {
     this.connections = api.connections;
     this.events = api.events;
     this.variables = api.variables;
+    this.tokens = api.tokens;
     this.stopGraceMs = options.stopGracePeriodMs ?? DEFAULT_STOP_GRACE_MS;
     this.buildRegistry = new BuildRegistry(store, sandbox);
     this.cache = new ContextCache(
