@@ -656,6 +656,13 @@ export function describeEventStoreConformance(name: string, factory: Conformance
     });
 
     describe('close', () => {
+      it('completes appends made before close', async () => {
+        const appends = Array.from({ length: 20 }, (_, i) => store.append(`c-${i % 3}`, [ev('E', i)]));
+        await store.close();
+        const results = await Promise.all(appends);
+        expect(new Set(results.map((r) => r.position)).size).toBe(20);
+      });
+
       it('rejects every later call with StoreClosedError and ends subscriptions', async () => {
         await store.append('s', [ev('A')]);
         const subscription = store.subscribe();
