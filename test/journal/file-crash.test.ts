@@ -3,6 +3,7 @@
  * SIGKILL at a random moment. Everything it reported as acknowledged before the kill must be there
  * after reopening, in order, with nothing invented.
  */
+import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { openFileEventStore } from '../../journal/index.js';
 import { kill9, startChild, tempDir } from './helpers.js';
@@ -57,8 +58,13 @@ describe('file journal under kill -9', () => {
     for (let round = 0; round < 12; round++) {
       const child = startChild('compact', dir);
       await child.waitFor(/^ready$/);
-      await new Promise((resolve) => setTimeout(resolve, 20 + Math.random() * 150));
+      // Kill right before a compaction renames its new segment into place, right after, or anywhere.
+      const aim = [/^before-rename$/, /^after-rename$/, undefined][round % 3];
+      if (aim) await child.waitFor(aim);
+      else await new Promise((resolve) => setTimeout(resolve, 20 + Math.random() * 150));
       await kill9(child);
+      // Killed before the rename: the half-done copy is still there (and must be ignored).
+      if (round % 3 === 0) expect(fs.readdirSync(dir).some((f) => f.endsWith('.compact'))).toBe(true);
       for (const line of child.lines) {
         const [word, name] = line.split(' ');
         if (word === 'ack') kept.add(name!);
