@@ -35,7 +35,7 @@ interface PendingHostOp {
 }
 
 export class ActivityRuntime {
-  readonly controller = new AbortController();
+  controller = new AbortController();
   private setup: ActivityRuntimeSetup | undefined;
   private readonly host: ActivityHost;
   private nextId = 1;
@@ -47,8 +47,15 @@ export class ActivityRuntime {
     this.host = host;
   }
 
+  /**
+   * Hands in the next attempt. A context is reused for attempts one after another (never two at
+   * once), so the per-attempt state starts afresh: a new abort signal, no outcome, no pending operation.
+   */
   configure(setup: ActivityRuntimeSetup): void {
     this.setup = setup;
+    this.controller = new AbortController();
+    this.outcome = undefined;
+    this.pending.clear();
   }
 
   private get attempt(): ActivityRuntimeSetup {

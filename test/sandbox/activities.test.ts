@@ -146,6 +146,13 @@ describe('running activities', () => {
     });
   });
 
+  it('reuses warm contexts: module state of a build persists between attempts one after another', async () => {
+    const first = await sandbox.runActivity(task('countCalls'));
+    const second = await sandbox.runActivity(task('countCalls'));
+    expect(first.ok && second.ok).toBe(true);
+    expect(second.ok && first.ok && (second.result as number) - (first.result as number)).toBe(1);
+  });
+
   it('refuses an unknown activity, non-retryably', async () => {
     const outcome = await sandbox.runActivity(task('nope'));
     expect(outcome).toMatchObject({ ok: false, error: { code: 'ACTIVITY_NOT_FOUND', retryable: false } });
@@ -158,6 +165,19 @@ describe('limits and cancellation', () => {
     const outcome = await sandbox.runActivity(task('spinSync', [], { startToCloseTimeoutMs: 300 }));
     expect(outcome).toMatchObject({ ok: false, error: { code: 'ACTIVITY_TIMEOUT', retryable: true } });
     expect(await sandbox.runActivity(task('add', [1, 1]))).toEqual({ ok: true, result: 2 });
+  });
+
+  it('a timeout disposes only its own isolate: an attempt sharing it fails retryably, others finish', async () => {
+    const waits = [sandbox.runActivity(task('sleepy', [1500])), sandbox.runActivity(task('sleepy', [1500]))];
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const spin = await sandbox.runActivity(task('spinSync', [], { startToCloseTimeoutMs: 300 }));
+    expect(spin).toMatchObject({ ok: false, error: { code: 'ACTIVITY_TIMEOUT' } });
+    const outcomes = await Promise.all(waits);
+    expect(outcomes).toContainEqual({ ok: true, result: 'slept 1500' });
+    expect(outcomes).toContainEqual({
+      ok: false,
+      error: expect.objectContaining({ code: 'ACTIVITY_WORKER_LOST', retryable: true }) as unknown,
+    });
   });
 
   it('times out an endless loop that starts after an await', async () => {

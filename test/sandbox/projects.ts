@@ -6,6 +6,12 @@
 export const ACTIVITIES = `
 import { activityInfo, heartbeat, cancellationSignal, getSecret, getVariable, log, ApplicationFailure, readTextResource } from 'whisker/activity';
 
+let calls = 0;
+export function countCalls(): number {
+  calls += 1;
+  return calls;
+}
+
 export async function greet(name: string): Promise<string> {
   return 'hello ' + name;
 }
