@@ -279,6 +279,43 @@ describe('file journal', () => {
     await reopened.close();
   });
 
+  it('rebuilds from a full scan after only some segments of a deleted stream were compacted', async () => {
+    const dir = await tempDir();
+    const options = { dir, durability: 'none' as const, segmentSizeBytes: 4096 };
+    const store = await openFileEventStore(options);
+    // Segment 1 holds only "big" (removed when big is deleted); later segments are mostly "other".
+    await store.append(
+      'big',
+      Array.from({ length: 30 }, (_, i) => ({ type: 'E', data: 'b'.repeat(120) + i })),
+    );
+    for (let i = 0; i < 40; i++) {
+      await store.append('other', [{ type: 'E', data: 'o'.repeat(200) + i }]);
+      if (i % 10 === 0) await store.append('big', [{ type: 'E', data: i }]);
+    }
+    const first = path.join(dir, 'segment-000000000001.wlog');
+    expect(fs.existsSync(first)).toBe(true);
+    await store.deleteStream('big');
+    for (let i = 0; i < 200 && fs.existsSync(first); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(fs.existsSync(first)).toBe(false);
+    expect(store.stats().segments.some((s) => s.deadBytes > 0)).toBe(true); // big's later events remain
+    const expected = summary(await store.readAll());
+    await store.close();
+
+    fs.rmSync(path.join(dir, 'index.wcp'));
+    const rebuilt = await openFileEventStore(options);
+    expect(rebuilt.stats().recovery.checkpoint).toBe('missing');
+    expect(summary(await rebuilt.readAll())).toEqual(expected);
+    expect(await rebuilt.readStream('big')).toEqual([]);
+    expect(rebuilt.stats().segments.some((s) => s.deadBytes > 0)).toBe(true);
+    await rebuilt.compact();
+    expect(rebuilt.stats().segments.every((s) => s.deadBytes === 0)).toBe(true);
+    expect(
+      (await rebuilt.append('big', [{ type: 'New', data: 0 }], { expectedRevision: 'no-stream' }))
+        .nextExpectedRevision,
+    ).toBe(0);
+    await rebuilt.close();
+  });
+
   it('compacts automatically once a closed segment is mostly deleted', async () => {
     const dir = await tempDir();
     const store = await openFileEventStore({ dir, durability: 'none', segmentSizeBytes: 4096 });
