@@ -25,7 +25,7 @@ export class ContextCache {
    */
   constructor(
     private readonly capacity: number,
-    private readonly evict: (sessionId: string) => void,
+    private readonly release: (sessionId: string) => void,
     private readonly canEvict: (sessionId: string) => boolean,
   ) {}
 
@@ -43,7 +43,14 @@ export class ContextCache {
 
   /** Forgets a context the sandbox no longer holds (or that must not be used again). */
   drop(sessionId: string): void {
-    if (this.order.delete(sessionId)) this.evict(sessionId);
+    if (this.order.delete(sessionId)) this.release(sessionId);
+  }
+
+  /** Evicts a context that is not needed soon (a session going to sleep); counted as an eviction. */
+  evict(sessionId: string): void {
+    if (!this.order.delete(sessionId)) return;
+    this.evictions++;
+    this.release(sessionId);
   }
 
   /** Forgets without telling the sandbox (it already lost the context). */
@@ -68,7 +75,7 @@ export class ContextCache {
       if (!this.canEvict(sessionId)) continue;
       this.order.delete(sessionId);
       this.evictions++;
-      this.evict(sessionId);
+      this.release(sessionId);
     }
   }
 }

@@ -74,6 +74,11 @@ export interface EngineOptions {
   sandboxOptions?: SandboxOptions;
   /** Most workflow contexts kept loaded in runners; the least recently used are evicted. Default 1000. */
   maxCachedContexts?: number;
+  /**
+   * A session whose only wait is a timer further away than this gives its workflow context back at
+   * once (it replays when the timer fires). Default 60 s.
+   */
+  evictSleepingAfterMs?: number;
   /** Time a stopped session gets to clean up before the stop is forced. Default 10 s. */
   stopGracePeriodMs?: number;
   /** Host activities by name (more can be registered later). */
@@ -309,6 +314,7 @@ export class Engine {
       store,
       sandbox,
       cache: this.cache,
+      longSleepMs: options.evictSleepingAfterMs ?? 60_000,
       buildHash: (buildId) => this.buildRegistry.hashFor(buildId),
       onAppended: (session, events) => this.onAppended(session, events),
       onEffect: (session, event) => this.onEffect(session, event),

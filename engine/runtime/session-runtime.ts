@@ -49,6 +49,8 @@ export interface SessionHost {
   onAppended(session: SessionRuntime, events: JournaledSessionEvent[]): void;
   /** Acts on one appended event (start activities, arm timers, start children, notify on end). */
   onEffect(session: SessionRuntime, event: JournaledSessionEvent): void;
+  /** A session whose next wake-up is further than this releases its context at once. */
+  readonly longSleepMs: number;
   /** The state changed without a journal event (see `markDelivered`). */
   onStateChanged(session: SessionRuntime): void;
   /** A journal write failed for good (store fenced): the engine stops. */
@@ -236,6 +238,7 @@ export class SessionRuntime {
         await this.appendAndAct([...facts, ...commands], items);
         this.markDelivered();
         if (this.final) this.host.cache.drop(this.id);
+        else if (this.sleepsLong()) this.host.cache.evict(this.id);
         return;
       }
       case 'context-missing':
@@ -286,6 +289,20 @@ export class SessionRuntime {
     this.state.pendingFacts = false;
     if (this.state.status === 'created') this.state.status = 'waiting';
     this.host.onStateChanged(this);
+  }
+
+  /**
+   * Waiting only for a timer that is far off (no activity, child or fact in the way): the context
+   * goes back to the runner now, so sleeping sessions cost only their timer-index entry. The
+   * session replays when the timer fires.
+   */
+  private sleepsLong(): boolean {
+    const s = this.state;
+    if (s.activities.size > 0 || s.children.size > 0 || s.timers.size === 0 || this.mailbox.length > 0)
+      return false;
+    let soonest = Number.POSITIVE_INFINITY;
+    for (const timer of s.timers.values()) soonest = Math.min(soonest, timer.fireAt);
+    return soonest - Date.now() > this.host.longSleepMs;
   }
 
   /** Puts undelivered items back at the front, so the next step (cold) replays and retries them. */

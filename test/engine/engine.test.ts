@@ -321,3 +321,25 @@ describe('context cache', () => {
     }
   });
 });
+
+describe('sleeping sessions', () => {
+  it('give their context back at once when their next wake-up is far off, and replay when it comes', async () => {
+    const sleepy = await testEngine(sandbox, { evictSleepingAfterMs: 200 });
+    try {
+      const long = await sleepy.start('sleeper', 400);
+      const short = await sleepy.start('sleeper', 50);
+      await sleepy.engine.waitFor(long, (s) => (s.waitingFor?.timers ?? 0) > 0, 5000);
+      await eventually(
+        () => sleepy.engine.metrics().cache.evictions >= 1,
+        5000,
+        'the long sleeper to be evicted',
+      );
+      expect(sleepy.engine.metrics().cache.size).toBeLessThanOrEqual(1);
+      expect(await sleepy.engine.result(short, { timeoutMs: 5000 })).toBeGreaterThanOrEqual(50);
+      expect(await sleepy.engine.result(long, { timeoutMs: 5000 })).toBeGreaterThanOrEqual(400);
+      expect(sleepy.engine.metrics().cache.misses).toBeGreaterThanOrEqual(3);
+    } finally {
+      await sleepy.engine.shutdown();
+    }
+  });
+});
