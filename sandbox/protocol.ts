@@ -272,3 +272,134 @@ export interface FetchRequestData {
   headers: [string, string][];
   body?: Uint8Array;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Replay debugging: a recorded history replayed offline in a throwaway context, with a trace of
+// what the code did now, an optional early stop (`until`) with a snapshot of the workflow's
+// state, and an optional V8 inspector. Nothing is journaled and no activity runs.
+
+/** Where a replay stops early: once the code issued a step, or once some recorded jobs were delivered. */
+export interface ReplayStopAt {
+  /** Stop once this many recorded commands were matched (the 1-based step of `Divergence.step`). */
+  step?: number;
+  /** Stop once this many recorded jobs were delivered. */
+  jobs?: number;
+}
+
+/** Open a V8 inspector on the replaying context (in the runner), and wait for a debugger. */
+export interface InspectOptions {
+  /** Interface to listen on. Default `127.0.0.1` (the inspector gives full control of the context). */
+  host?: string;
+  /** Port; 0 picks a free one. Default 9229. */
+  port?: number;
+  /**
+   * Prefix for the source map's `sources` (e.g. `file:///home/me/project/`), so editors map the
+   * user's files to the ones on disk. Default: none (sources appear under `whisker:///project/`).
+   */
+  sourceRoot?: string;
+}
+
+/** Where a debugger can attach. */
+export interface InspectorEndpoint {
+  /** The WebSocket URL of the inspector (Chrome DevTools Protocol). */
+  url: string;
+  /** Opens Chrome DevTools on this inspector. */
+  devtoolsUrl: string;
+  host: string;
+  port: number;
+}
+
+export interface ReplayRequest {
+  /** The context's identity (sessionId in `info`), the build and the seed, as recorded. */
+  init: WorkflowInit;
+  history: ReplayHistory;
+  /** Facts journaled after the code's last output: delivered live after the replay, their commands are new. */
+  pending: Job[];
+  until?: ReplayStopAt;
+  /** Note where each pending operation was started (for the state snapshot). Costs a stack capture per operation. */
+  captureSites?: boolean;
+  inspect?: InspectOptions;
+}
+
+export interface ReplayCallbacks {
+  /** The inspector is listening; the replay waits until a debugger attaches and says go. */
+  onInspectorListening?: (endpoint: InspectorEndpoint) => void;
+}
+
+/** A log line the code printed during the replay, with the index of the job it was processing (-1: module code). */
+export interface ReplayLog {
+  job: number;
+  level: LogLevel;
+  text: string;
+}
+
+/**
+ * What the replay did, job by job (jobs are the history's jobs, then the pending ones, in order).
+ * `matched[i]` / `issued[i]`: recorded commands matched / new commands issued before job `i`; the
+ * last entry is the total. Job `i` led to recorded commands `matched[i]`..`matched[i+1]-1` (0-based)
+ * and to new commands `issued[i]`..`issued[i+1]-1`.
+ */
+export interface ReplayTrace {
+  matched: number[];
+  issued: number[];
+  logs: ReplayLog[];
+}
+
+/** The workflow's state at a point of the replay: what it waits for and what it holds. */
+export interface WorkflowStateSnapshot {
+  /** Workflow time (ms since epoch). */
+  time: number;
+  jobsDelivered: number;
+  /** Recorded commands matched so far (the last step reached). */
+  stepsMatched: number;
+  /** The code completed or failed. */
+  done: boolean;
+  /** The reason, when the session's root scope was cancelled (a stop request). */
+  cancelRequested?: string;
+  activities: { seq: number; name: string; args: unknown[]; source?: SourceLocation }[];
+  timers: {
+    seq: number;
+    durationMs: number;
+    fireAt: number;
+    /** `sleep`, a `timeout` (of `condition`, `nextSignal` or a scope), or `setTimeout`. */
+    purpose: 'sleep' | 'timeout' | 'setTimeout';
+    source?: SourceLocation;
+  }[];
+  children: {
+    seq: number;
+    entry: string;
+    input: unknown;
+    started: boolean;
+    sessionId?: string;
+    source?: SourceLocation;
+  }[];
+  /** `condition()` calls waiting for their predicate. */
+  conditions: { timeoutSeq?: number; source?: SourceLocation }[];
+  /** `nextSignal()` calls waiting. */
+  signalWaiters: { name: string; timeoutSeq?: number; source?: SourceLocation }[];
+  /** Signals received that no handler or waiter took yet. */
+  bufferedSignals: { name: string; payloads: unknown[] }[];
+  signalHandlers: string[];
+  queryHandlers: string[];
+  /** Values of the query handlers that take no arguments. */
+  queries: { name: string; ok: boolean; value?: unknown; error?: ErrorData }[];
+}
+
+export interface ReplayOutcome {
+  /**
+   * `compatible`: every recorded command was issued again, in order; `until`: stopped at
+   * `request.until` with no divergence before it; `nondeterminism`: see `divergence`;
+   * `failed`: the code or the sandbox failed (see `error`).
+   */
+  kind: 'compatible' | 'until' | 'nondeterminism' | 'failed';
+  /** Absent only when the context could not be created. */
+  trace?: ReplayTrace;
+  /** Commands beyond the recorded ones (issued in reaction to `pending` facts, or after the history). */
+  newCommands: IssuedCommand[];
+  /** The code completed or failed. */
+  done: boolean;
+  /** At the end (or at `until`) of the replay. */
+  state?: WorkflowStateSnapshot;
+  divergence?: Divergence;
+  error?: ErrorData;
+}

@@ -9,6 +9,9 @@ import type {
   ActivityTask,
   LogLevel,
   QueryOutcome,
+  ReplayCallbacks,
+  ReplayOutcome,
+  ReplayRequest,
   WorkflowActivation,
   WorkflowQuery,
 } from './protocol.js';
@@ -71,6 +74,11 @@ export interface Sandbox {
    */
   activate(activation: WorkflowActivation): Promise<ActivationOutcome>;
   query(query: WorkflowQuery): Promise<QueryOutcome>;
+  /**
+   * Replays a recorded history offline in a throwaway context (replay debugging): nothing is
+   * kept, journaled or run outside the workflow code. See `ReplayRequest`.
+   */
+  replay(request: ReplayRequest, callbacks?: ReplayCallbacks): Promise<ReplayOutcome>;
   /** Drops the session's context (the engine owns the cache policy). */
   evict(sessionId: string): void;
   runActivity(task: ActivityTask, callbacks?: ActivityCallbacks): Promise<ActivityOutcome>;

@@ -20,6 +20,10 @@ export const WorkflowOp = {
   conclude: 3,
   /** arg: `{ name, args }`. → QueryResult */
   query: 4,
+  /** Delivers the next recorded job held in the context (`setup.jobs`). → DELIVERED | RETRY | STOPPED | UNTIL | EXHAUSTED */
+  replayNext: 5,
+  /** → RawStateSnapshot (replay debugging) */
+  snapshot: 6,
 } as const;
 
 export const ActivityOp = {
@@ -34,4 +38,4 @@ export const ActivityOp = {
 } as const;
 
 /** Status answers of `job` / `endReplay` (mirrors `workflow-runtime.ts`). */
-export const DeliverStatus = { delivered: 0, retry: 1, stopped: 2 } as const;
+export const DeliverStatus = { delivered: 0, retry: 1, stopped: 2, until: 3, exhausted: 4 } as const;

@@ -40,6 +40,10 @@ export function setupWorkflow(
         return runtime.conclude();
       case WorkflowOp.endReplay:
         return runtime.endReplay();
+      case WorkflowOp.replayNext:
+        return runtime.replayNext();
+      case WorkflowOp.snapshot:
+        return runtime.snapshot();
       case WorkflowOp.query: {
         const { name, args } = arg as { name: string; args: unknown[] };
         return runtime.query(name, args);

@@ -34,6 +34,10 @@ export const DELIVERED = 0;
 export const RETRY = 1;
 /** The context diverged or violated determinism: stop and `conclude`. */
 export const STOPPED = 2;
+/** `replayNext`: the replay reached its `stopAt` point (the code ran until it waited again). */
+export const UNTIL = 3;
+/** `replayNext`: every recorded job was delivered. */
+export const EXHAUSTED = 4;
 
 /** A function of the guest API, marking where user code called in (see `issue`). */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- any API function serves as a stack boundary
@@ -62,7 +66,58 @@ export interface Conclusion {
   done: boolean;
   divergence?: RawDivergence;
   violation?: ErrorData;
+  /** With `setup.trace`: what the replay did, job by job. */
+  trace?: RawReplayTrace;
 }
+
+/**
+ * What a traced replay did (cheap to keep: two numbers per job, and the logs).
+ * `matched[i]` / `issued[i]`: recorded commands matched and new commands issued before job `i`
+ * was delivered; the last entry is the total. So job `i` led to the recorded commands
+ * `matched[i]..matched[i+1]-1` (0-based) and to the new commands `issued[i]..issued[i+1]-1`.
+ */
+export interface RawReplayTrace {
+  matched: number[];
+  issued: number[];
+  /** Logs the code printed (replaying or live), with the index of the job being processed. */
+  logs: { job: number; level: LogLevel; text: string }[];
+}
+
+/** Where the replay stops early (`--until`): after a step was issued, or after some jobs. */
+export interface ReplayStopAt {
+  /** Stop once this many recorded commands were matched (1-based step). */
+  step?: number;
+  /** Stop once this many recorded jobs were delivered. */
+  jobs?: number;
+}
+
+/** The workflow's state as seen from inside (see `WorkflowStateSnapshot` in the protocol). */
+export interface RawStateSnapshot {
+  time: number;
+  jobsDelivered: number;
+  stepsMatched: number;
+  done: boolean;
+  cancelRequested?: string;
+  activities: { seq: number; name: string; args: unknown[]; site?: string }[];
+  timers: { seq: number; durationMs: number; fireAt: number; purpose: TimerPurpose; site?: string }[];
+  children: {
+    seq: number;
+    entry: string;
+    input: unknown;
+    started: boolean;
+    sessionId?: string;
+    site?: string;
+  }[];
+  conditions: { timeoutSeq?: number; site?: string }[];
+  signalWaiters: { name: string; timeoutSeq?: number; site?: string }[];
+  bufferedSignals: { name: string; payloads: unknown[] }[];
+  signalHandlers: string[];
+  queryHandlers: string[];
+  queries: { name: string; ok: boolean; value?: unknown; error?: ErrorData }[];
+}
+
+/** Why a timer exists: `sleep`, a `condition`/`nextSignal` timeout, a scope timeout, `setTimeout`. */
+export type TimerPurpose = 'sleep' | 'timeout' | 'setTimeout';
 
 export type QueryResult = { ok: true; result: unknown } | { ok: false; error: ErrorData };
 
@@ -76,6 +131,17 @@ export interface WorkflowRuntimeSetup {
   patches?: string[];
   /** Whether recorded jobs come first (a replay). */
   replaying: boolean;
+  /**
+   * The recorded jobs, copied into the context once: `replayNext` delivers them in order, so a
+   * replay costs one call without arguments per job instead of one copy of each job.
+   */
+  jobs?: Job[];
+  /** Keep a trace of the replay (logs printed now, commands per job): replay debugging. */
+  trace?: boolean;
+  /** Remember where pending operations were started (for state snapshots; costs a stack capture each). */
+  captureSites?: boolean;
+  /** Stop the replay early (replay debugging's `until`). */
+  stopAt?: ReplayStopAt;
 }
 
 interface ScopedOp {
@@ -86,15 +152,26 @@ interface ScopedOp {
 interface ActivityOp extends ScopedOp {
   resolve(value: unknown): void;
   reject(error: unknown): void;
+  /** For state snapshots (the activity's name and arguments; timers leave them out). */
+  name?: string;
+  args?: unknown[];
+  site?: object;
 }
 
 interface TimerOp {
   /** Scope-bound `sleep`: resolve/reject; internal timers and `setTimeout`: onFire. */
   scoped?: ActivityOp;
   onFire?: () => void;
+  durationMs: number;
+  fireAt: number;
+  purpose: TimerPurpose;
+  site?: object;
 }
 
 interface ChildOp extends ScopedOp {
+  entry: string;
+  input: unknown;
+  site?: object;
   started: boolean;
   sessionId?: string;
   resolveStart(handle: ChildHandle<unknown>): void;
@@ -108,11 +185,15 @@ interface ConditionOp extends ScopedOp {
   resolve(value: boolean): void;
   reject(error: unknown): void;
   cancelTimer?: () => void;
+  timeoutSeq?: number;
+  site?: object;
 }
 
 interface SignalWaiter extends ScopedOp {
   resolve(payload: unknown): void;
   cancelTimer?: () => void;
+  timeoutSeq?: number;
+  site?: object;
 }
 
 /** A started child session (`startChild`). */
@@ -163,6 +244,14 @@ export class WorkflowRuntime {
   private readonly signalBuffer = new Map<string, unknown[]>();
   private readonly signalWaiters = new Map<string, SignalWaiter[]>();
   private readonly patchMemo = new Map<string, boolean>();
+  /** Recorded jobs held in the context (`setup.jobs`) and the next one to deliver. */
+  private readonly recordedJobs: Job[] | undefined;
+  private recordedJobNext = 0;
+  private readonly stopAt: ReplayStopAt | undefined;
+  private readonly captureSites: boolean;
+  private readonly trace: RawReplayTrace | undefined;
+  /** Jobs delivered so far (recorded and live). */
+  private jobsDelivered = 0;
 
   constructor(setup: WorkflowRuntimeSetup) {
     this.info = setup.info;
@@ -172,6 +261,10 @@ export class WorkflowRuntime {
     this.recorded = setup.recorded;
     this.recordedPatches = new Set(setup.patches ?? []);
     this.replaying = setup.replaying;
+    this.recordedJobs = setup.jobs;
+    this.stopAt = setup.stopAt;
+    this.captureSites = setup.captureSites === true;
+    this.trace = setup.trace === true ? { matched: [], issued: [], logs: [] } : undefined;
     this.root = new CancellationScope({ cancellable: true });
     initCancellationScopes(this.root, {
       startScopeTimer: (durationMs, onFire, site) =>
@@ -226,7 +319,13 @@ export class WorkflowRuntime {
       });
       return;
     }
-    if (kind === 'log' && this.replaying) return;
+    if (kind === 'log') {
+      if (this.trace !== undefined) {
+        this.trace.logs.push({ job: this.jobsDelivered - 1, level: command.level, text: command.text });
+        return;
+      }
+      if (this.replaying) return;
+    }
     this.pending.push(site === undefined ? { command } : { command, site: captureSite(site) });
   }
 
@@ -276,7 +375,8 @@ export class WorkflowRuntime {
     }
     this.issue({ kind: 'scheduleActivity', seq, name, args, options: own }, site);
     return new Promise((resolve, reject) => {
-      const op: ActivityOp = { scope, resolve, reject };
+      const op: ActivityOp = { scope, resolve, reject, name, args };
+      if (this.captureSites && site !== undefined) op.site = captureSite(site);
       this.activities.set(seq, op);
       op.unlisten = scope.onCancel((failure) => {
         const type = options.cancellationType ?? 'try-cancel';
@@ -295,7 +395,9 @@ export class WorkflowRuntime {
     this.issue({ kind: 'startTimer', seq, durationMs }, site);
     return new Promise((resolve, reject) => {
       const op: ActivityOp = { scope, resolve: () => resolve(), reject };
-      this.timers.set(seq, { scoped: op });
+      const timer: TimerOp = { scoped: op, durationMs, fireAt: this.now + durationMs, purpose: 'sleep' };
+      if (this.captureSites && site !== undefined) timer.site = captureSite(site);
+      this.timers.set(seq, timer);
       op.unlisten = scope.onCancel((failure) => {
         if (!this.timers.delete(seq)) return;
         this.issue({ kind: 'cancelTimer', seq });
@@ -309,10 +411,13 @@ export class WorkflowRuntime {
     durationMs: number,
     onFire: () => void,
     site?: ApiFunction,
+    purpose: TimerPurpose = 'timeout',
   ): { seq: number; cancel(): void } {
     const seq = this.takeSeq();
     this.issue({ kind: 'startTimer', seq, durationMs }, site);
-    this.timers.set(seq, { onFire });
+    const timer: TimerOp = { onFire, durationMs, fireAt: this.now + durationMs, purpose };
+    if (this.captureSites && site !== undefined) timer.site = captureSite(site);
+    this.timers.set(seq, timer);
     return {
       seq,
       cancel: () => {
@@ -339,6 +444,7 @@ export class WorkflowRuntime {
         }
       },
       site,
+      'setTimeout',
     ).seq;
   }
 
@@ -354,6 +460,7 @@ export class WorkflowRuntime {
     if (fn()) return Promise.resolve(true);
     return new Promise((resolve, reject) => {
       const op: ConditionOp = { scope, fn, resolve, reject };
+      if (this.captureSites && site !== undefined) op.site = captureSite(site);
       this.conditions.push(op);
       if (timeoutMs !== undefined) {
         const timer = this.startInternalTimer(
@@ -366,6 +473,7 @@ export class WorkflowRuntime {
           site,
         );
         op.cancelTimer = () => timer.cancel();
+        op.timeoutSeq = timer.seq;
       }
       op.unlisten = scope.onCancel((failure) => {
         this.removeCondition(op);
@@ -433,7 +541,8 @@ export class WorkflowRuntime {
       site,
     );
     return new Promise((resolveStart, rejectStart) => {
-      const op: ChildOp = { scope, started: false, resolveStart, rejectStart, waiters: [] };
+      const op: ChildOp = { scope, entry, input, started: false, resolveStart, rejectStart, waiters: [] };
+      if (this.captureSites && site !== undefined) op.site = captureSite(site);
       this.children.set(seq, op);
       op.unlisten = scope.onCancel((failure) => {
         if (!this.children.delete(seq)) return;
@@ -468,6 +577,7 @@ export class WorkflowRuntime {
     if (scope.cancellation !== undefined) return rejection(scope.cancellation);
     return new Promise((resolve, reject) => {
       const waiter: SignalWaiter = { scope, resolve };
+      if (this.captureSites && site !== undefined) waiter.site = captureSite(site);
       const remove = (): void => {
         const list = this.signalWaiters.get(name) ?? [];
         const rest = list.filter((other) => other !== waiter);
@@ -489,6 +599,7 @@ export class WorkflowRuntime {
           site,
         );
         waiter.cancelTimer = () => timer.cancel();
+        waiter.timeoutSeq = timer.seq;
       }
       waiter.unlisten = scope.onCancel((failure) => {
         remove();
@@ -570,6 +681,8 @@ export class WorkflowRuntime {
   deliver(job: Job): number {
     if (this.stopped) return STOPPED;
     if (this.checkConditions() > 0) return RETRY;
+    if (this.trace !== undefined) this.markTrace();
+    this.jobsDelivered++;
     this.now = job.time;
     switch (job.kind) {
       case 'start':
@@ -696,6 +809,97 @@ export class WorkflowRuntime {
     });
   }
 
+  /**
+   * Delivers the next recorded job of `setup.jobs` (the replay loop's call: no argument crosses
+   * the boundary). Answers like `deliver`, or `UNTIL` when `stopAt` is reached; the runner knows
+   * how many jobs there are.
+   */
+  replayNext(): number {
+    if (this.stopped) return STOPPED;
+    if (this.checkConditions() > 0) return RETRY;
+    const stopAt = this.stopAt;
+    if (
+      stopAt !== undefined &&
+      ((stopAt.step !== undefined && this.recordedNext >= stopAt.step) ||
+        (stopAt.jobs !== undefined && this.recordedJobNext >= stopAt.jobs))
+    ) {
+      return UNTIL;
+    }
+    const job = this.recordedJobs?.[this.recordedJobNext];
+    if (job === undefined) return EXHAUSTED;
+    const status = this.deliver(job);
+    if (status !== RETRY) this.recordedJobNext++;
+    return status;
+  }
+
+  private markTrace(): void {
+    const trace = this.trace as RawReplayTrace;
+    trace.matched.push(this.recordedNext);
+    trace.issued.push(this.pending.length);
+  }
+
+  /** Where the code stands now: pending operations, handlers, buffered signals (replay debugging). */
+  snapshot(): RawStateSnapshot {
+    const site = (holder: object | undefined): { site?: string } => {
+      const text = holder === undefined ? undefined : siteStack(holder);
+      return text === undefined ? {} : { site: text };
+    };
+    const queries: RawStateSnapshot['queries'] = [];
+    for (const [name, handler] of this.queryHandlers) {
+      // Only handlers without parameters can be asked here; they must only read state.
+      if (handler.length > 0) continue;
+      const result = this.query(name, []);
+      queries.push(
+        result.ok ? { name, ok: true, value: result.result } : { name, ok: false, error: result.error },
+      );
+    }
+    const cancellation = this.root.cancellation;
+    const snapshot: RawStateSnapshot = {
+      time: this.now,
+      jobsDelivered: this.jobsDelivered,
+      stepsMatched: this.recordedNext,
+      done: this.done,
+      activities: [...this.activities].map(([seq, op]) => ({
+        seq,
+        name: op.name ?? '?',
+        args: op.args ?? [],
+        ...site(op.site),
+      })),
+      timers: [...this.timers].map(([seq, timer]) => ({
+        seq,
+        durationMs: timer.durationMs,
+        fireAt: timer.fireAt,
+        purpose: timer.purpose,
+        ...site(timer.site),
+      })),
+      children: [...this.children].map(([seq, op]) => ({
+        seq,
+        entry: op.entry,
+        input: op.input,
+        started: op.started,
+        ...(op.sessionId !== undefined ? { sessionId: op.sessionId } : {}),
+        ...site(op.site),
+      })),
+      conditions: this.conditions.map((op) => ({
+        ...(op.timeoutSeq !== undefined ? { timeoutSeq: op.timeoutSeq } : {}),
+        ...site(op.site),
+      })),
+      signalWaiters: [...this.signalWaiters].flatMap(([name, waiters]) =>
+        waiters.map((waiter) => ({
+          name,
+          ...(waiter.timeoutSeq !== undefined ? { timeoutSeq: waiter.timeoutSeq } : {}),
+          ...site(waiter.site),
+        })),
+      ),
+      bufferedSignals: [...this.signalBuffer].map(([name, payloads]) => ({ name, payloads: [...payloads] })),
+      signalHandlers: [...this.signalHandlers.keys()],
+      queryHandlers: [...this.queryHandlers.keys()],
+      queries,
+    };
+    if (cancellation !== undefined) snapshot.cancelRequested = cancellation.message;
+    return snapshot;
+  }
+
   /** After the last recorded job: every recorded command must have been issued. */
   endReplay(): number {
     if (this.stopped) return STOPPED;
@@ -716,6 +920,10 @@ export class WorkflowRuntime {
     );
     this.pending = [];
     const conclusion: Conclusion = { commands, done: this.done };
+    if (this.trace !== undefined) {
+      this.markTrace();
+      conclusion.trace = this.trace;
+    }
     if (this.divergence !== undefined) conclusion.divergence = this.divergence;
     if (this.violation !== undefined) conclusion.violation = this.violation;
     return conclusion;

@@ -20,6 +20,9 @@ import type {
   ActivityOutcome,
   ActivityTask,
   QueryOutcome,
+  ReplayCallbacks,
+  ReplayOutcome,
+  ReplayRequest,
   WorkflowActivation,
   WorkflowQuery,
 } from '../protocol.js';
@@ -32,6 +35,7 @@ import type { CompiledSandboxOptions } from './sandbox-options.js';
 type PendingCall =
   | { kind: 'activate'; sessionId: string; resolve(outcome: ActivationOutcome): void }
   | { kind: 'query'; resolve(outcome: QueryOutcome): void }
+  | { kind: 'replay'; resolve(outcome: ReplayOutcome): void; callbacks: ReplayCallbacks }
   | {
       kind: 'activity';
       resolve(outcome: ActivityOutcome): void;
@@ -162,6 +166,22 @@ export class RunnerPool implements Sandbox {
       const id = this.nextId++;
       slot.pending.set(id, { kind: 'query', resolve });
       this.enqueue(slot, { op: 'query', id, query });
+    });
+  }
+
+  replay(request: ReplayRequest, callbacks: ReplayCallbacks = {}): Promise<ReplayOutcome> {
+    const hash = request.init.buildHash;
+    const failed = (error: ErrorData): Promise<ReplayOutcome> =>
+      Promise.resolve({ kind: 'failed', newCommands: [], done: false, error });
+    if (this.closed) return failed(closedError());
+    if (!this.builds.has(hash)) return failed(buildNotRegistered(hash));
+    // Replays keep no context, so they go where the fewest calls are in flight.
+    const slot = this.leastLoaded((s) => s.pending.size);
+    this.ensureBuild(slot, hash);
+    return new Promise((resolve) => {
+      const id = this.nextId++;
+      slot.pending.set(id, { kind: 'replay', resolve, callbacks });
+      this.enqueue(slot, { op: 'replay', id, request });
     });
   }
 
@@ -356,6 +376,18 @@ export class RunnerPool implements Sandbox {
         call.resolve(reply.outcome);
         return;
       }
+      case 'replayed': {
+        const call = slot.pending.get(reply.id);
+        if (call?.kind !== 'replay') return;
+        slot.pending.delete(reply.id);
+        call.resolve(reply.outcome);
+        return;
+      }
+      case 'inspectorListening': {
+        const call = slot.pending.get(reply.id);
+        if (call?.kind === 'replay') callSafely(() => call.callbacks.onInspectorListening?.(reply.endpoint));
+        return;
+      }
       case 'activityDone': {
         const call = slot.pending.get(reply.id);
         if (call?.kind !== 'activity') return;
@@ -400,6 +432,7 @@ export class RunnerPool implements Sandbox {
     for (const call of calls) {
       if (call.kind === 'activate') call.resolve({ kind: 'context-lost', sessionId: call.sessionId, error });
       else if (call.kind === 'query') call.resolve({ kind: 'context-missing' });
+      else if (call.kind === 'replay') call.resolve({ kind: 'failed', newCommands: [], done: false, error });
       else {
         call.detach();
         call.resolve({ ok: false, error });

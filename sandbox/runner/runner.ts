@@ -7,8 +7,9 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 
 import type { ErrorData } from '../../common/index.js';
-import type { LogLevel } from '../protocol.js';
+import type { LogLevel, ReplayOutcome, ReplayRequest } from '../protocol.js';
 import { ActivityHost } from './activity-host.js';
+import { replayInspected } from './inspected-replay.js';
 import { PolicyFetch } from './policy-fetch.js';
 import { RunnerBuilds } from './runner-builds.js';
 import type { HostRequest, RunnerOptions, RunnerReply, RuntimeScripts } from './wire.js';
@@ -26,11 +27,18 @@ export class Runner {
   private outbox: RunnerReply[] = [];
   private flushScheduled = false;
 
+  private readonly cpuLimitMs: number;
+  private readonly memoryLimitMb: number;
+  private readonly runtimeCode: string;
+
   constructor(
     options: RunnerOptions,
     runtime: RuntimeScripts,
     private readonly send: (items: RunnerReply[]) => void,
   ) {
+    this.cpuLimitMs = options.activationCpuLimitMs;
+    this.memoryLimitMb = options.isolateMemoryLimitMb;
+    this.runtimeCode = runtime.workflow;
     this.workflows = new WorkflowHost(this.builds, {
       cpuLimitMs: options.activationCpuLimitMs,
       memoryLimitMb: options.isolateMemoryLimitMb,
@@ -82,6 +90,12 @@ export class Runner {
               id: item.id,
               outcome: await this.workflows.activate(item.activation),
             });
+          } else if (item.op === 'replay' && item.request.inspect === undefined) {
+            this.outbox.push({
+              op: 'replayed',
+              id: item.id,
+              outcome: await this.workflows.replay(item.request),
+            });
           } else this.handle(item);
         } catch (error) {
           // A bug of the runner must not take the other requests (or the process) with it.
@@ -105,6 +119,10 @@ export class Runner {
         return;
       case 'activate':
         return; // handled in drain (asynchronous)
+      case 'replay':
+        // Inspected: waits for a debugger and runs asynchronously, off the queue.
+        void this.replayInspected(item.id, item.request);
+        return;
       case 'query':
         this.outbox.push({ op: 'queried', id: item.id, outcome: this.workflows.query(item.query) });
         return;
@@ -123,6 +141,30 @@ export class Runner {
     }
   }
 
+  private async replayInspected(id: number, request: ReplayRequest): Promise<void> {
+    let outcome: ReplayOutcome;
+    try {
+      outcome = await replayInspected(this.builds, request, {
+        cpuLimitMs: this.cpuLimitMs,
+        memoryLimitMb: this.memoryLimitMb,
+        runtimeCode: this.runtimeCode,
+        onListening: (endpoint) => this.replySoon({ op: 'inspectorListening', id, endpoint }),
+      });
+    } catch (error) {
+      outcome = {
+        kind: 'failed',
+        newCommands: [],
+        done: false,
+        error: {
+          name: 'InspectorError',
+          code: 'INSPECTOR_FAILED',
+          message: `The inspected replay failed: ${error instanceof Error ? error.message : String(error)}`,
+        },
+      };
+    }
+    this.replySoon({ op: 'replayed', id, outcome });
+  }
+
   private failed(item: HostRequest, cause: unknown): void {
     const error: ErrorData = {
       name: 'SandboxRuntimeError',
@@ -139,6 +181,13 @@ export class Runner {
         return;
       case 'query':
         this.outbox.push({ op: 'queried', id: item.id, outcome: { kind: 'error', error } });
+        return;
+      case 'replay':
+        this.outbox.push({
+          op: 'replayed',
+          id: item.id,
+          outcome: { kind: 'failed', newCommands: [], done: false, error },
+        });
         return;
       case 'activity':
         this.outbox.push({

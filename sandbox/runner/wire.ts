@@ -16,8 +16,11 @@ import type {
   ActivationOutcome,
   ActivityOutcome,
   ActivityTask,
+  InspectorEndpoint,
   LogLevel,
   QueryOutcome,
+  ReplayOutcome,
+  ReplayRequest,
   WorkflowActivation,
   WorkflowQuery,
 } from '../protocol.js';
@@ -53,6 +56,7 @@ export type HostRequest =
   | { op: 'build'; build: RunnerBuild }
   | { op: 'activate'; id: number; activation: WorkflowActivation }
   | { op: 'query'; id: number; query: WorkflowQuery }
+  | { op: 'replay'; id: number; request: ReplayRequest }
   | { op: 'evict'; sessionId: string }
   | { op: 'activity'; id: number; task: ActivityTask }
   | { op: 'cancelActivity'; id: number; reason: string }
@@ -68,6 +72,9 @@ export type HostMessage =
 export type RunnerReply =
   | { op: 'activated'; id: number; outcome: ActivationOutcome }
   | { op: 'queried'; id: number; outcome: QueryOutcome }
+  | { op: 'replayed'; id: number; outcome: ReplayOutcome }
+  /** An inspected replay's inspector is listening (it waits for a debugger). */
+  | { op: 'inspectorListening'; id: number; endpoint: InspectorEndpoint }
   | { op: 'activityDone'; id: number; outcome: ActivityOutcome }
   | { op: 'heartbeat'; id: number; details: unknown }
   | { op: 'activityLog'; id: number; level: LogLevel; text: string }

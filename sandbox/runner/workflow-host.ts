@@ -18,10 +18,11 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { ErrorData } from '../../common/index.js';
 import type {
   ActivationOutcome,
-  IssuedCommand,
   Job,
   QueryOutcome,
   ReplayHistory,
+  ReplayOutcome,
+  ReplayRequest,
   WorkflowActivation,
   WorkflowInit,
   WorkflowQuery,
@@ -32,14 +33,11 @@ import {
   WORKFLOW_RUNTIME_FILE,
   WorkflowOp,
 } from '../guest/entry-points.js';
-import type {
-  Conclusion,
-  QueryResult,
-  RawIssuedCommand,
-  WorkflowRuntimeSetup,
-} from '../guest/workflow-runtime.js';
+import type { Conclusion, QueryResult, WorkflowRuntimeSetup } from '../guest/workflow-runtime.js';
 import type { BundleAnswer } from '../guest/workflow-entry.js';
 import { toDivergence } from './divergence.js';
+import { driveReplay } from './replay-driver.js';
+import { issuedCommand, toReplayOutcome } from './replay-outcome.js';
 import { classifyIsolateError } from './isolate-errors.js';
 import type { RunnerBuildEntry, RunnerBuilds } from './runner-builds.js';
 import { mapErrorData } from './source-mapping.js';
@@ -87,6 +85,7 @@ class ActivationFailed extends Error {
 export class WorkflowHost {
   private readonly sessions = new Map<string, SessionContext>();
   private readonly shards = new Map<string, Shard[]>();
+  private replays = 0;
 
   private readonly plainCall: PlainCall;
   private readonly copyingCall: CopyingCall;
@@ -128,9 +127,15 @@ export class WorkflowHost {
         this.evict(sessionId);
         session = this.createContext(sessionId, activation.init, activation.replay);
         if (activation.replay !== undefined) {
+          // The recorded jobs are in the context already: one call per job, nothing copied.
           let sliceStart = performance.now();
-          for (const job of activation.replay.jobs) {
-            if (this.deliver(session, job) === DeliverStatus.stopped) break;
+          for (;;) {
+            const status = this.replayNext(session);
+            if (status === DeliverStatus.stopped) break;
+            if (status === DeliverStatus.exhausted) {
+              this.endReplay(session);
+              break;
+            }
             if (performance.now() - sliceStart > REPLAY_SLICE_MS) {
               await nextTurn();
               sliceStart = performance.now();
@@ -138,7 +143,6 @@ export class WorkflowHost {
               if (this.sessions.get(sessionId) !== session) return { kind: 'context-missing', sessionId };
             }
           }
-          this.endReplay(session);
         }
       } else {
         session = this.sessions.get(sessionId);
@@ -179,6 +183,48 @@ export class WorkflowHost {
             ? outcome.error
             : { name: 'Error', message: String(error) },
       };
+    }
+  }
+
+  /**
+   * Replay debugging: replays a history in a throwaway context with a trace, an optional stop
+   * point and a final snapshot of the workflow's state (see `ReplayRequest`). Synchronous calls,
+   * yielding to the event loop every few milliseconds like a cold load.
+   */
+  async replay(request: ReplayRequest): Promise<ReplayOutcome> {
+    const contextId = `replay:${++this.replays}`;
+    let session: SessionContext | undefined;
+    try {
+      session = this.createContext(contextId, request.init, request.history, {
+        trace: true,
+        captureSites: request.captureSites === true,
+        ...(request.until !== undefined ? { stopAt: request.until } : {}),
+      });
+      const context = session;
+      const result = await driveReplay(
+        (op, arg, copyResult, round, started) => this.call(context, op, arg, round, started, copyResult),
+        {
+          pending: request.pending,
+          maxConditionRounds: MAX_CONDITION_ROUNDS,
+          onConditionLoop: () => this.conditionLoop(context),
+          sliceMs: REPLAY_SLICE_MS,
+        },
+      );
+      return toReplayOutcome(result, request.history.commands, context.shard.build.workflowMap);
+    } catch (error) {
+      const outcome =
+        error instanceof ActivationFailed ? error.outcome : this.failure(contextId, session, error);
+      return {
+        kind: 'failed',
+        newCommands: [],
+        done: false,
+        error:
+          outcome.kind === 'failed' || outcome.kind === 'context-lost'
+            ? outcome.error
+            : { name: 'Error', message: String(error) },
+      };
+    } finally {
+      this.evict(contextId);
     }
   }
 
@@ -261,6 +307,7 @@ export class WorkflowHost {
     sessionId: string,
     init: WorkflowInit,
     replay: ReplayHistory | undefined,
+    debug: Pick<WorkflowRuntimeSetup, 'trace' | 'captureSites' | 'stopAt'> = {},
   ): SessionContext {
     const build = this.build(sessionId, init.buildHash);
     const shard = this.shardFor(build);
@@ -271,16 +318,7 @@ export class WorkflowHost {
       const setup = shard.runtimeScript.runSync(context, { reference: true, timeout }) as ivm.Reference<
         (...args: unknown[]) => unknown
       >;
-      const setupData: WorkflowRuntimeSetup = {
-        info: init.info,
-        randomSeed: init.randomSeed,
-        bundleFile: WORKFLOW_BUNDLE_FILE,
-        replaying: replay !== undefined,
-      };
-      if (replay !== undefined) {
-        setupData.recorded = replay.commands.map((recorded) => recorded.command);
-        setupData.patches = replay.patches;
-      }
+      const setupData = workflowSetup(init, replay, WORKFLOW_BUNDLE_FILE, debug);
       dispatch = setup.applySync(
         undefined,
         [build.readResource, new ivm.ExternalCopy(setupData).copyInto()],
@@ -352,6 +390,15 @@ export class WorkflowHost {
     }
   }
 
+  private replayNext(session: SessionContext): number {
+    const started = performance.now();
+    for (let round = 0; ; round++) {
+      const status = this.call(session, WorkflowOp.replayNext, undefined, round, started, false) as number;
+      if (status !== DeliverStatus.retry) return status;
+      if (round >= MAX_CONDITION_ROUNDS) throw this.conditionLoop(session);
+    }
+  }
+
   private endReplay(session: SessionContext): void {
     const started = performance.now();
     for (let round = 0; ; round++) {
@@ -404,20 +451,9 @@ export class WorkflowHost {
     return {
       kind: 'ok',
       sessionId,
-      commands: conclusion.commands.map((raw) => this.issued(raw, build)),
+      commands: conclusion.commands.map((raw) => issuedCommand(raw, build.workflowMap)),
       done: conclusion.done,
     };
-  }
-
-  private issued(raw: RawIssuedCommand, build: RunnerBuildEntry): IssuedCommand {
-    const command =
-      raw.command.kind === 'fail'
-        ? { ...raw.command, error: mapErrorData(raw.command.error, build.workflowMap) }
-        : raw.command;
-    const issued: IssuedCommand = { command };
-    const source = build.workflowMap.locateInStack(raw.site);
-    if (source !== undefined) issued.source = source;
-    return issued;
   }
 
   /** An exception from a call into the isolate: a limit, a lost isolate, or a runtime bug. */
@@ -461,4 +497,26 @@ export class WorkflowHost {
       });
     }
   }
+}
+
+/** The guest's setup for a context: identity, seed, and the recorded history copied in once. */
+export function workflowSetup(
+  init: WorkflowInit,
+  replay: ReplayHistory | undefined,
+  bundleFile: string,
+  debug: Pick<WorkflowRuntimeSetup, 'trace' | 'captureSites' | 'stopAt'> = {},
+): WorkflowRuntimeSetup {
+  const setup: WorkflowRuntimeSetup = {
+    info: init.info,
+    randomSeed: init.randomSeed,
+    bundleFile,
+    replaying: replay !== undefined,
+    ...debug,
+  };
+  if (replay !== undefined) {
+    setup.recorded = replay.commands.map((recorded) => recorded.command);
+    setup.patches = replay.patches;
+    setup.jobs = replay.jobs;
+  }
+  return setup;
 }
