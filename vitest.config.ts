@@ -8,6 +8,7 @@ export default defineConfig({
     pool: 'forks',
     poolOptions: { forks: { execArgv: ['--no-node-snapshot'] } },
     testTimeout: 30_000,
-    hookTimeout: 30_000,
+    // Set-up starts runner processes and builds projects: generous under a loaded 2-core CI machine.
+    hookTimeout: 60_000,
   },
 });
