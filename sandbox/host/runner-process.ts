@@ -30,14 +30,23 @@ const DETERMINISTIC_ENV = { TZ: 'UTC', LC_ALL: 'en_US.UTF-8', LANG: 'en_US.UTF-8
  */
 const RUNNER_FLAGS = ['--no-node-snapshot', '--no-lazy-feedback-allocation'];
 
+/**
+ * Extra Node flags for runner processes from `WHISKER_RUNNER_NODE_FLAGS` (space-separated), for
+ * diagnosing runners, e.g. `--cpu-prof --cpu-prof-dir=/tmp/profiles` (Node refuses those in NODE_OPTIONS).
+ */
+function extraFlags(): string[] {
+  const flags = process.env['WHISKER_RUNNER_NODE_FLAGS'];
+  return flags === undefined ? [] : flags.split(/\s+/).filter((flag) => flag.startsWith('--'));
+}
+
 function runnerArguments(): string[] {
   const main = fileURLToPath(new URL(`../runner/main${FROM_SOURCE ? '.ts' : '.js'}`, import.meta.url));
-  if (!FROM_SOURCE) return [...RUNNER_FLAGS, main];
+  if (!FROM_SOURCE) return [...RUNNER_FLAGS, ...extraFlags(), main];
   const require = createRequire(import.meta.url);
   const tsxLoader = pathToFileURL(
     join(dirname(require.resolve('tsx/package.json')), 'dist', 'loader.mjs'),
   ).href;
-  return [...RUNNER_FLAGS, '--import', tsxLoader, main];
+  return [...RUNNER_FLAGS, ...extraFlags(), '--import', tsxLoader, main];
 }
 
 export interface RunnerExit {
