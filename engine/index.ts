@@ -36,3 +36,4 @@ export {
 } from './errors.js';
 export { newId, isId } from './ids.js';
 export type { IdKind } from './ids.js';
+export * from './replay/index.js';

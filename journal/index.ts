@@ -24,6 +24,7 @@ export {
   WrongExpectedRevisionError,
 } from './errors.js';
 export { encodeValue, decodeValue } from './codec.js';
+export { crc32c } from './crc32c.js';
 export { createMemoryEventStore } from './memory/index.js';
 export { openFileEventStore, nodeIo } from './file/index.js';
 export type {
