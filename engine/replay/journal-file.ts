@@ -219,6 +219,11 @@ function decodeBinary(bytes: Uint8Array): JournalFile {
       { offset: 8 },
     );
   }
+  if (buffer.readUInt16LE(10) !== 0) {
+    throw new JournalFileError('JOURNAL_FILE_CORRUPTED', `the reserved preamble bytes 10-11 are not zero`, {
+      offset: 10,
+    });
+  }
   const sections = new Map<string, { payload: Buffer; offset: number }>();
   let offset = PREAMBLE_BYTES;
   let ended = false;
@@ -354,7 +359,10 @@ function decodeJson(text: string): JournalFile {
       position === null
         ? { offset: Buffer.byteLength(text) }
         : { offset: Buffer.byteLength(text.slice(0, Number(position[1]))) };
-    const truncated = /Unexpected end of JSON input|Unterminated/.test(message);
+    // A parse error at the very end of the text: the file was cut.
+    const truncated =
+      /Unexpected end of JSON input/.test(message) ||
+      (position !== null && Number(position[1]) >= text.trimEnd().length);
     throw new JournalFileError(
       truncated ? 'JOURNAL_FILE_TRUNCATED' : 'JOURNAL_FILE_CORRUPTED',
       `the JSON form cannot be parsed (${message})`,
