@@ -1,5 +1,5 @@
 // Public API of the engine: the embedding API host apps, the HTTP API and the CLI use.
-export { createEngine, Engine } from './runtime/engine.js';
+export { createEngine, Engine, logEntriesOf } from './runtime/engine.js';
 export type {
   EngineOptions,
   StartSessionOptions,
@@ -11,6 +11,7 @@ export type {
   SessionEventNotice,
   SessionListener,
   EngineMetrics,
+  SessionLogEntry,
 } from './runtime/engine.js';
 export { activityContext } from './runtime/activity-executor.js';
 export type {

@@ -695,6 +695,11 @@ export class Engine {
     };
   }
 
+  /** False once the engine is shut down, or fenced after a journal failure (readiness checks). */
+  get isOpen(): boolean {
+    return !this.closed;
+  }
+
   metrics(): EngineMetrics {
     const sessions: Record<SessionStatus, number> = {
       created: 0,
@@ -1151,7 +1156,8 @@ export interface SessionLogEntry {
   text: string;
 }
 
-function logEntriesOf(event: SessionHistoryEvent): SessionLogEntry[] {
+/** The log entries a journal event gives (none for most): what `sessionLog` is made of, event by event. */
+export function logEntriesOf(event: SessionHistoryEvent): SessionLogEntry[] {
   const d = event.data as Record<string, unknown> & { time?: number };
   const time = typeof d.time === 'number' ? d.time : event.recordedAt;
   const entry = (

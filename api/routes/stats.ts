@@ -1,0 +1,80 @@
+/** Statistics of sessions per project or deployment, and the engine's metrics. */
+import { Type } from 'typebox';
+import type { RouteGroup } from '../route-group.js';
+import { errorResponses, OpenObject, ProjectRef, Timestamp } from '../schemas/common.js';
+import { parseTime } from '../query.js';
+
+const Percentiles = Type.Object({
+  count: Type.Integer(),
+  p50: Type.Optional(Type.Number()),
+  p95: Type.Optional(Type.Number()),
+  max: Type.Optional(Type.Number()),
+});
+
+const SessionStats = Type.Object({
+  total: Type.Integer(),
+  byStatus: Type.Record(Type.String(), Type.Integer()),
+  successRate: Type.Optional(Type.Number({ description: 'completed / ended' })),
+  failureRate: Type.Optional(Type.Number({ description: 'failed / ended' })),
+  durationMs: Percentiles,
+  startDelayMs: Percentiles,
+  series: Type.Array(
+    Type.Object({
+      start: Timestamp,
+      started: Type.Integer(),
+      completed: Type.Integer(),
+      failed: Type.Integer(),
+      stopped: Type.Integer(),
+    }),
+  ),
+});
+
+export const statsRoutes: RouteGroup = {
+  name: 'stats',
+  description: 'Statistics of sessions and engine metrics',
+  prefix: '/api/v1',
+  plugin: (app, { engine }, done) => {
+    const tags = ['stats'];
+
+    app.get(
+      '/stats',
+      {
+        schema: {
+          tags,
+          summary: 'Session statistics: counts by state, rates, durations, start delays, a time series',
+          querystring: Type.Object({
+            project: Type.Optional(ProjectRef),
+            deploymentId: Type.Optional(Type.String({ maxLength: 100 })),
+            since: Type.Optional(Type.String({ description: 'ms since the epoch, or an ISO 8601 date' })),
+            bucketMs: Type.Optional(
+              Type.Integer({ minimum: 1000, description: 'Series bucket width (default 1 h)' }),
+            ),
+          }),
+          response: { 200: SessionStats, ...errorResponses },
+        },
+      },
+      (request) => {
+        const { project, deploymentId, since, bucketMs } = request.query;
+        return engine.stats({
+          ...(project !== undefined ? { projectId: engine.projects.get(project).projectId } : {}),
+          ...(deploymentId !== undefined ? { deploymentId } : {}),
+          ...(since !== undefined ? { since: parseTime(since, 'query.since') } : {}),
+          ...(bucketMs !== undefined ? { bucketMs } : {}),
+        });
+      },
+    );
+
+    app.get(
+      '/metrics',
+      {
+        schema: {
+          tags,
+          summary: 'Engine metrics: sessions by state, context cache, activities, timers, sandbox runners',
+          response: { 200: OpenObject, ...errorResponses },
+        },
+      },
+      () => engine.metrics(),
+    );
+    done();
+  },
+};
