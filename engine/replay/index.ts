@@ -39,3 +39,13 @@ export {
   ReplayBuildMissingError,
   InvalidReplayOptionError,
 } from './errors.js';
+export type {
+  InspectOptions,
+  InspectorEndpoint,
+  WorkflowStateSnapshot,
+  ReplayLog,
+  Divergence,
+  FieldDifference,
+  IssuedCommand,
+  RecordedCommand,
+} from '../../sandbox/index.js';

@@ -156,7 +156,8 @@ export function withInlineSourceMap(code: string, sourceMap: string, sourceRoot:
 class InspectorServer {
   readonly debuggerReady: Promise<void>;
   private go!: () => void;
-  private readonly sockets = new Set<WebSocket>();
+  /** Open debugger connections and their inspector sessions (disposed before the isolate is). */
+  private readonly sockets = new Map<WebSocket, () => void>();
 
   private constructor(
     private readonly isolate: ivm.Isolate,
@@ -230,16 +231,16 @@ class InspectorServer {
   }
 
   private attach(socket: WebSocket): void {
-    this.sockets.add(socket);
     const session = this.isolate.createInspectorSession();
     const dispose = (): void => {
-      this.sockets.delete(socket);
+      if (!this.sockets.delete(socket)) return;
       try {
         session.dispose();
       } catch {
-        // Already disposed with the isolate.
+        // Already disposed.
       }
     };
+    this.sockets.set(socket, dispose);
     const send = (message: string): void => {
       if (socket.readyState === socket.OPEN) socket.send(message);
     };
@@ -260,8 +261,12 @@ class InspectorServer {
     socket.on('error', dispose);
   }
 
+  /** Ends every debugger connection and its inspector session (an isolate must outlive its sessions). */
   async close(): Promise<void> {
-    for (const socket of this.sockets) socket.close();
+    for (const [socket, dispose] of [...this.sockets]) {
+      dispose();
+      socket.terminate();
+    }
     this.wss.close();
     await new Promise<void>((resolve) => {
       this.http.close(() => resolve());
