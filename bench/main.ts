@@ -9,6 +9,7 @@ const BENCHMARKS: Record<string, () => Promise<Benchmark>> = {
   manifest: () => import('./manifest.js'),
   journal: () => import('./journal.js'),
   engine: () => import('./engine.js'),
+  replay: () => import('./replay.js'),
 };
 
 const [name, ...args] = process.argv.slice(2);
