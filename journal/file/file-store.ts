@@ -370,6 +370,9 @@ class FileStore implements FileEventStore {
   private commit(group: WriteGroup, segment: Segment, base: number): void {
     const live: LiveEvent[] = [];
     const touched = new Set<Segment>();
+    // The cache keeps the records: views into an exact-size copy of the group's bytes, not into the
+    // group's write buffer (16 KiB or more), which each cached record would otherwise pin.
+    const written = Buffer.from(group.buffer.subarray(0, group.length));
     for (const record of group.records) {
       const { state } = record;
       segment.addEntry(record.position, base + record.offset, record.length, state.instance);
@@ -377,7 +380,7 @@ class FileStore implements FileEventStore {
       state.committed = record.revision + 1;
       if (!state.deleted && this.state.streams.get(state.name) !== state)
         this.state.streams.set(state.name, state);
-      const bytes = group.buffer.subarray(record.offset, record.offset + record.length);
+      const bytes = written.subarray(record.offset, record.offset + record.length);
       this.cache.set(record.position, bytes);
       live.push({ position: record.position, stream: state.name, decode: () => decodeRecord(bytes) });
       if (record.deletes) {
