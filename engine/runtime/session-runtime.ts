@@ -62,7 +62,6 @@ const MAX_CONTEXT_LOSSES = 3;
 
 export class SessionRuntime {
   readonly id: string;
-  readonly stream: string;
   state: SessionState;
   private mailbox: MailItem[] = [];
   private looping = false;
@@ -78,8 +77,12 @@ export class SessionRuntime {
     state: SessionState,
   ) {
     this.id = state.sessionId;
-    this.stream = sessionStream(state.sessionId);
     this.state = state;
+  }
+
+  /** Computed, not stored: 100,000 idle sessions need not hold 100,000 stream names. */
+  get stream(): string {
+    return sessionStream(this.id);
   }
 
   get busy(): boolean {

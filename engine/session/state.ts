@@ -76,9 +76,10 @@ export interface SessionState {
   cancelRequested?: { reason: string; gracePeriodMs: number; time: number };
   /** Revision of the last event folded in. */
   revision: number;
-  activities: Map<number, PendingActivity>;
-  timers: Map<number, PendingTimer>;
-  children: Map<number, PendingChild>;
+  /** Read-only views: the reducer replaces the shared empty map on first write (see `writable`). */
+  activities: ReadonlyMap<number, PendingActivity>;
+  timers: ReadonlyMap<number, PendingTimer>;
+  children: ReadonlyMap<number, PendingChild>;
   /**
    * True when the last event is a fact the code may not have seen yet (a signal or child start
    * journaled on arrival, a cancel request): recovery must activate the session to be sure.
@@ -98,6 +99,47 @@ export class MalformedSessionJournalError extends WhiskerError {
   }
 }
 
+/**
+ * Most sessions wait on one thing at a time, and 100,000 sleeping sessions must stay small: the
+ * pending-work maps start as one shared empty map and become real maps on first write.
+ */
+const EMPTY: ReadonlyMap<number, never> = new Map<number, never>();
+
+type PendingMaps = Pick<SessionState, 'activities' | 'timers' | 'children'>;
+type PendingValue<K extends keyof PendingMaps> =
+  PendingMaps[K] extends ReadonlyMap<number, infer V> ? V : never;
+
+function writable<K extends keyof PendingMaps>(state: SessionState, key: K): Map<number, PendingValue<K>> {
+  let map = state[key] as ReadonlyMap<number, PendingValue<K>>;
+  if (map === EMPTY) {
+    map = new Map<number, PendingValue<K>>();
+    (state as unknown as Record<K, ReadonlyMap<number, PendingValue<K>>>)[key] = map;
+  }
+  return map as Map<number, PendingValue<K>>;
+}
+
+function forget<K extends keyof PendingMaps>(state: SessionState, key: K, seq: number): void {
+  const map = state[key];
+  if (map === EMPTY || !map.has(seq)) return;
+  (map as Map<number, unknown>).delete(seq);
+  // Back to the shared empty map: an idle session keeps no table around.
+  if (map.size === 0) (state as unknown as Record<K, ReadonlyMap<number, never>>)[key] = EMPTY;
+}
+
+/** Sessions of one project share identical variable records: keep one copy of each. */
+const internedVariables = new Map<string, Readonly<Record<string, string>>>();
+const MAX_INTERNED_VARIABLE_SETS = 10_000;
+
+function internVariables(variables: Record<string, string>): Record<string, string> {
+  const key = JSON.stringify(variables);
+  const known = internedVariables.get(key);
+  if (known !== undefined) return known as Record<string, string>;
+  if (internedVariables.size >= MAX_INTERNED_VARIABLE_SETS) internedVariables.clear();
+  const frozen = Object.freeze({ ...variables });
+  internedVariables.set(key, frozen);
+  return frozen as Record<string, string>;
+}
+
 export function initialSessionState(event: SessionEvent & { revision: number }): SessionState {
   if (event.type !== 'SessionStarted') {
     throw new MalformedSessionJournalError(
@@ -115,13 +157,13 @@ export function initialSessionState(event: SessionEvent & { revision: number }):
     startBuildId: d.buildId,
     input: d.input,
     seed: d.seed,
-    variables: d.variables,
+    variables: internVariables(d.variables),
     startedAt: d.time,
     updatedAt: d.time,
     revision: event.revision,
-    activities: new Map(),
-    timers: new Map(),
-    children: new Map(),
+    activities: EMPTY,
+    timers: EMPTY,
+    children: EMPTY,
     pendingFacts: true,
     counts: { activities: 0, timers: 0, signals: 0, logs: 0, children: 0 },
   };
@@ -144,7 +186,7 @@ export function applySessionEvent(state: SessionState, event: SessionEvent & { r
       throw new MalformedSessionJournalError(state.sessionId, event.revision, 'a second SessionStarted');
     case 'ActivityScheduled': {
       const d = event.data;
-      state.activities.set(d.seq, {
+      writable(state, 'activities').set(d.seq, {
         seq: d.seq,
         name: d.name,
         args: d.args,
@@ -157,12 +199,12 @@ export function applySessionEvent(state: SessionState, event: SessionEvent & { r
       break;
     }
     case 'ActivityCompleted':
-      state.activities.delete(event.data.seq);
+      forget(state, 'activities', event.data.seq);
       break;
     case 'ActivityFailed': {
       const d = event.data;
       if (d.retryAt === undefined) {
-        state.activities.delete(d.seq);
+        forget(state, 'activities', d.seq);
       } else {
         const activity = state.activities.get(d.seq);
         if (activity) {
@@ -179,18 +221,18 @@ export function applySessionEvent(state: SessionState, event: SessionEvent & { r
       break;
     }
     case 'TimerStarted':
-      state.timers.set(event.data.seq, { seq: event.data.seq, fireAt: event.data.fireAt });
+      writable(state, 'timers').set(event.data.seq, { seq: event.data.seq, fireAt: event.data.fireAt });
       state.counts.timers++;
       break;
     case 'TimerFired':
     case 'TimerCancelled':
-      state.timers.delete(event.data.seq);
+      forget(state, 'timers', event.data.seq);
       break;
     case 'SignalReceived':
       state.counts.signals++;
       break;
     case 'ChildStarted':
-      state.children.set(event.data.seq, {
+      writable(state, 'children').set(event.data.seq, {
         seq: event.data.seq,
         sessionId: event.data.sessionId,
         entry: event.data.entry,
@@ -199,7 +241,7 @@ export function applySessionEvent(state: SessionState, event: SessionEvent & { r
       state.counts.children++;
       break;
     case 'ChildCompleted':
-      state.children.delete(event.data.seq);
+      forget(state, 'children', event.data.seq);
       break;
     case 'ChildCancelRequested': {
       const child = state.children.get(event.data.seq);
@@ -261,9 +303,9 @@ export function applySessionEvent(state: SessionState, event: SessionEvent & { r
   if (isFinalStatus(state.status)) {
     state.pendingFacts = false;
     if (!final) {
-      state.activities.clear();
-      state.timers.clear();
-      state.children.clear();
+      state.activities = EMPTY;
+      state.timers = EMPTY;
+      state.children = EMPTY;
     }
   } else if (state.status !== 'parked') {
     state.status = state.pendingFacts && state.revision === 0 ? 'created' : 'waiting';
