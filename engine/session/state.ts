@@ -133,11 +133,11 @@ const MAX_INTERNED_VARIABLE_SETS = 10_000;
 function internVariables(variables: Record<string, string>): Record<string, string> {
   const key = JSON.stringify(variables);
   const known = internedVariables.get(key);
-  if (known !== undefined) return known as Record<string, string>;
+  if (known !== undefined) return known;
   if (internedVariables.size >= MAX_INTERNED_VARIABLE_SETS) internedVariables.clear();
   const frozen = Object.freeze({ ...variables });
   internedVariables.set(key, frozen);
-  return frozen as Record<string, string>;
+  return frozen;
 }
 
 export function initialSessionState(event: SessionEvent & { revision: number }): SessionState {
