@@ -1,0 +1,1 @@
+export { AuthProvider, useAuth, useApi, REVOKED_MESSAGE } from './auth-context.js';

@@ -1,0 +1,24 @@
+// The design system: small components on the tokens of styles/global.css.
+export { Button, ButtonLink } from './Button.js';
+export type { ButtonProps, ButtonVariant } from './Button.js';
+export { Badge, StatusBadge } from './Badge.js';
+export { Card } from './Card.js';
+export type { CardProps } from './Card.js';
+export { PageHeader } from './PageHeader.js';
+export type { Crumb, PageHeaderProps } from './PageHeader.js';
+export { Table, freshRowClass } from './Table.js';
+export { Loading, ErrorState, EmptyState } from './States.js';
+export type { EmptyStateProps } from './States.js';
+export { CodeBlock, JsonView } from './CodeBlock.js';
+export { CopyButton } from './CopyButton.js';
+export { Field, TextInput, Select, TextArea } from './Form.js';
+export { Pagination } from './Pagination.js';
+export type { PaginationProps } from './Pagination.js';
+export { Dialog, ConfirmDialog } from './Dialog.js';
+export { ToastProvider, useToast } from './Toast.js';
+export { KeyValue } from './KeyValue.js';
+export { RelativeTime, DateTime } from './Time.js';
+export { IdLink, Id } from './IdLink.js';
+export { Layout } from './Layout.js';
+export { Logo } from './Logo.js';
+export { ErrorDetails } from './ErrorDetails.js';
