@@ -4,7 +4,7 @@
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
 
-const API_TARGET = 'http://127.0.0.1:7420';
+const API_TARGET = process.env['WHISKER_URL'] ?? 'http://127.0.0.1:9990';
 
 export default defineConfig({
   plugins: [react()],

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createApiClient } from '../../ui/src/api/index.js';
 import { launchBrowser } from './support/browser.js';
 import type { UiBrowser } from './support/browser.js';
 import { ensureUiBuilt, UI_DIST } from './support/build-ui.js';
@@ -316,6 +317,85 @@ describe('web UI in Chromium', { timeout: STEP_TIMEOUT }, () => {
     await page.getByText('Your API token is no longer accepted').waitFor(WAIT);
     expect(await inPage("sessionStorage.getItem('whisker.token')")).toBeNull();
     await shot('signed-out-revoked');
+  });
+
+  it("calls only routes, methods and query fields that the server's /openapi.json declares", async () => {
+    const openapi = (await (await fetch(`${server.url}/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, { parameters?: { name: string; in: string }[] }>>;
+    };
+    // The client's every request, recorded by a fetch that answers `{}`: which route, which fields.
+    const calls: { method: string; url: URL }[] = [];
+    const client = createApiClient({
+      baseUrl: server.url,
+      token: 'wsk_recording',
+      fetch: (input, init) => {
+        calls.push({
+          method: init?.method ?? 'GET',
+          url: new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url),
+        });
+        return Promise.resolve(new Response('{}', { status: 200 }));
+      },
+    });
+    const id = 'x_01';
+    await Promise.all([
+      client.listProjects(),
+      client.getProject(id),
+      client.listDeployments(id),
+      client.activateDeployment(id),
+      client.deactivateDeployment(id),
+      client.deleteDeployment(id),
+      client.listSessions({
+        project: id,
+        deploymentId: id,
+        status: 'waiting',
+        entry: 'a.ts:f',
+        startedAfter: 1,
+        startedBefore: 2,
+        limit: 5,
+        cursor: 'c',
+      }),
+      client.getSession(id),
+      client.sessionHistory(id),
+      client.sessionLog(id),
+      client.stopSession(id, { reason: 'r', force: true }),
+      client.restartSession(id),
+      client.deleteSession(id),
+      client.signalSession(id, 'approve', { ok: true }),
+      client.listEvents({ project: id, type: 'webhook', status: 'dispatched', limit: 5, cursor: 'c' }),
+      client.getEvent(id),
+      client.redispatchEvent(id),
+      client.stats({ project: id, deploymentId: id, since: 1, bucketMs: 60_000 }),
+    ]);
+    calls.push({ method: 'GET', url: new URL(client.sessionEventsUrl(id)) });
+    calls.push({ method: 'GET', url: new URL(client.sessionChangesUrl(id)) });
+
+    const routes = Object.entries(openapi.paths).map(([path, operations]) => ({
+      pattern: new RegExp(`^${path.replace(/\{[^}]+\}/g, '[^/]+')}$`),
+      path,
+      operations,
+    }));
+    const undeclared: string[] = [];
+    for (const call of calls) {
+      // A literal route (`/sessions/stream`) wins over a parameter one (`/sessions/{sessionId}`).
+      const matches = routes.filter(
+        (r) => r.pattern.test(call.url.pathname) && r.operations[call.method.toLowerCase()],
+      );
+      const route = matches.find((r) => !r.path.includes('{')) ?? matches[0];
+      if (route === undefined) {
+        undeclared.push(`${call.method} ${call.url.pathname}`);
+        continue;
+      }
+      const declared = new Set(
+        (route.operations[call.method.toLowerCase()]?.parameters ?? [])
+          .filter((p) => p.in === 'query')
+          .map((p) => p.name),
+      );
+      for (const key of call.url.searchParams.keys()) {
+        if (!declared.has(key)) undeclared.push(`${call.method} ${route.path}?${key}`);
+      }
+    }
+    expect(calls).toHaveLength(20);
+    expect(undeclared).toEqual([]);
   });
 
   it('raised no uncaught error in the page', () => {
