@@ -8,7 +8,7 @@
  * The steps share one server and one browser page and run in order (vitest runs a file's tests
  * sequentially); each step asserts what a person would see.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
@@ -17,9 +17,10 @@ import { createApiClient } from '../../ui/src/api/index.js';
 import { launchBrowser } from './support/browser.js';
 import type { UiBrowser } from './support/browser.js';
 import { ensureUiBuilt, UI_DIST } from './support/build-ui.js';
-import { deployExample, fireWebhook, startUiServer } from './support/server.js';
+import { deployExample, fireWebhook, projectFiles, startUiServer } from './support/server.js';
 import type { DeployedProject, UiServer } from './support/server.js';
 
+const OPS_PROJECT = fileURLToPath(new URL('./fixtures/ops', import.meta.url));
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/ui', import.meta.url));
 const WAIT = { timeout: 15_000 };
 const STEP_TIMEOUT = 60_000;
@@ -52,6 +53,10 @@ const webhookPath = (project: DeployedProject): string => {
 /** A value computed in the page (a JavaScript expression: this file is type-checked without the DOM). */
 const inPage = (expression: string): Promise<unknown> => page.evaluate(expression);
 
+/** A link of the main navigation (pages have links of the same name). */
+const navLink = (name: string) =>
+  page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true });
+
 const sessionRow = (sessionId: string) => page.locator(`tr[data-session-id="${sessionId}"]`);
 
 async function listSessions(query = ''): Promise<SessionSummary[]> {
@@ -66,6 +71,7 @@ async function signIn(token: string): Promise<void> {
 
 describe('web UI in Chromium', { timeout: STEP_TIMEOUT }, () => {
   beforeAll(async () => {
+    await rm(ARTIFACTS, { recursive: true, force: true });
     await mkdir(ARTIFACTS, { recursive: true });
     await ensureUiBuilt();
     server = await startUiServer(UI_DIST);
@@ -104,7 +110,7 @@ describe('web UI in Chromium', { timeout: STEP_TIMEOUT }, () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForURL('**/sessions', WAIT);
     await page.getByText('No sessions yet').waitFor(WAIT);
-    await page.getByRole('link', { name: 'Dashboard' }).click();
+    await navLink('Dashboard').click();
     await page.getByText('Welcome to Whisker').waitFor(WAIT);
     expect(await page.getByTestId('empty-state').textContent()).toContain('whisker deploy examples/hello');
     expect(await inPage("sessionStorage.getItem('whisker.token')")).toBe(server.token);
@@ -117,7 +123,7 @@ describe('web UI in Chromium', { timeout: STEP_TIMEOUT }, () => {
     hello = await deployExample(server, 'hello');
     approval = await deployExample(server, 'approval');
 
-    await page.getByRole('link', { name: 'Projects' }).click();
+    await navLink('Projects').click();
     const table = page.getByRole('table', { name: 'Projects' });
     await table.getByRole('link', { name: 'hello' }).waitFor(WAIT);
     await table.getByRole('link', { name: 'approval' }).waitFor(WAIT);
@@ -135,7 +141,7 @@ describe('web UI in Chromium', { timeout: STEP_TIMEOUT }, () => {
   });
 
   it('shows webhook sessions appear and complete in the sessions table, live', async () => {
-    await page.getByRole('link', { name: 'Sessions', exact: true }).first().click();
+    await navLink('Sessions').click();
     await page.waitForURL('**/sessions', WAIT);
     await page.getByText('Live', { exact: true }).waitFor(WAIT);
 
@@ -217,7 +223,7 @@ describe('web UI in Chromium', { timeout: STEP_TIMEOUT }, () => {
   it('stops a waiting session from the sessions table', async () => {
     const [waiting] = await listSessions('?status=waiting');
     if (waiting === undefined) throw new Error('no waiting session left');
-    await page.getByRole('link', { name: 'Sessions', exact: true }).first().click();
+    await navLink('Sessions').click();
     const row = sessionRow(waiting.sessionId);
     await row.getByRole('button', { name: `Stop session ${waiting.sessionId}` }).click();
     await page.getByLabel('Reason (optional)').fill('no longer needed');
@@ -232,7 +238,7 @@ describe('web UI in Chromium', { timeout: STEP_TIMEOUT }, () => {
   });
 
   it('lists events, inspects one, and redispatches it into a new session', async () => {
-    await page.getByRole('link', { name: 'Events' }).click();
+    await navLink('Events').click();
     const table = page.getByRole('table', { name: 'Events' });
     await table.locator('tr[data-event-id]').first().waitFor(WAIT);
     expect(await table.locator('tr[data-event-id]').count()).toBe(3);
@@ -265,8 +271,58 @@ describe('web UI in Chromium', { timeout: STEP_TIMEOUT }, () => {
     expect(page.url()).toBe(`${server.url}/events/${copy?.eventId ?? ''}`);
   });
 
+  it('shows retried activities, child sessions, failures with their source line, and never a secret', async () => {
+    const secret = 'sk_live_do-not-show-me';
+    await server.api('POST', '/api/v1/deploy', { files: await projectFiles(OPS_PROJECT) });
+    await server.api('PUT', '/api/v1/projects/ui-ops/variables/API_KEY', { value: secret });
+    const flaky = await server.api<{ sessionId: string }>('POST', '/api/v1/sessions', {
+      project: 'ui-ops',
+      trigger: 'flaky',
+      input: { amount: 42 },
+    });
+    const broken = await server.api<{ sessionId: string }>('POST', '/api/v1/sessions', {
+      project: 'ui-ops',
+      trigger: 'broken',
+    });
+
+    await page.goto(`${server.url}/sessions/${flaky.sessionId}`);
+    const timeline = page.getByTestId('timeline');
+    await timeline.getByText('Session completed').waitFor(WAIT);
+    const activity = timeline.locator('li[data-kind="activity"]');
+    expect(await activity.textContent()).toContain('2 attempts');
+    await activity.getByText('Arguments, result and attempts').click();
+    expect(await activity.textContent()).toContain('#1');
+    expect(await activity.textContent()).toContain('payment gateway busy');
+    expect(await activity.textContent()).toContain('charging 42, attempt 2');
+    const child = timeline.locator('li[data-kind="child"]');
+    expect(await child.locator('[data-state]').textContent()).toBe('completed');
+    expect(await page.getByLabel('Session result').textContent()).toContain(
+      'receipt-42 / audited receipt-42',
+    );
+    await shot('session-activities');
+
+    // The child's own page, through its link on the timeline.
+    await child.getByRole('link').click();
+    await page.getByTestId('timeline').getByText('Session completed').waitFor(WAIT);
+    expect(await page.getByText('Parent').locator('xpath=following-sibling::dd[1]').textContent()).toContain(
+      flaky.sessionId.slice(0, 10),
+    );
+
+    await page.goto(`${server.url}/sessions/${broken.sessionId}`);
+    const error = page.getByTestId('error-details').first();
+    await error.waitFor(WAIT);
+    expect(await error.textContent()).toContain('the ledger is closed');
+    expect(await error.textContent()).toMatch(/flows\.ts:\d+:\d+/);
+    await shot('session-failed');
+
+    await page.goto(`${server.url}/projects/ui-ops`);
+    const variables = page.getByRole('table', { name: 'Variables' });
+    await variables.getByText('secret · set').waitFor(WAIT);
+    expect(await page.content()).not.toContain(secret);
+  });
+
   it('draws the dashboard charts from the statistics, per project', async () => {
-    await page.getByRole('link', { name: 'Dashboard' }).click();
+    await navLink('Dashboard').click();
     await page.getByRole('heading', { name: 'Sessions over time' }).waitFor(WAIT);
     await page.locator('.recharts-surface').first().waitFor(WAIT);
     expect(await page.locator('.recharts-surface').count()).toBeGreaterThanOrEqual(4);
@@ -312,7 +368,7 @@ describe('web UI in Chromium', { timeout: STEP_TIMEOUT }, () => {
     await page.getByRole('button', { name: 'Sign out' }).waitFor(WAIT);
 
     await server.api('DELETE', `/api/v1/tokens/${created.tokenId}`);
-    await page.getByRole('link', { name: 'Projects' }).click();
+    await navLink('Projects').click();
     await page.waitForURL('**/sign-in', WAIT);
     await page.getByText('Your API token is no longer accepted').waitFor(WAIT);
     expect(await inPage("sessionStorage.getItem('whisker.token')")).toBeNull();
