@@ -8,10 +8,12 @@ import type { ErrorData } from '../../common/index.js';
 import { toErrorData } from '../../common/index.js';
 import type {
   BuildArtifact,
+  Command,
   Divergence,
   InspectOptions,
   InspectorEndpoint,
   IssuedCommand,
+  RecordedCommand,
   ReplayOutcome,
   ReplayRequest,
   Sandbox,
@@ -19,9 +21,9 @@ import type {
   WorkflowStateSnapshot,
 } from '../../sandbox/index.js';
 import { BuildFailedError, buildProject, createSandbox } from '../../sandbox/index.js';
-import type { SessionStartedData } from '../session/events.js';
+import type { SessionEvent, SessionStartedData } from '../session/events.js';
 import type { JournaledSessionEvent } from '../session/history.js';
-import { splitHistory } from '../session/history.js';
+import { commandOf, splitHistory } from '../session/history.js';
 import { InvalidReplayOptionError, ReplayBuildMissingError } from './errors.js';
 import type { JournalFile } from './journal-file.js';
 import { decodeJournalFile, readJournalFile } from './journal-file.js';
@@ -120,13 +122,16 @@ async function replayOn(
     (e) => ({ type: e.type, data: e.data, revision: e.revision }) as JournaledSessionEvent,
   );
   const { replay, pending } = splitHistory(events);
+  // Options are never compared: leaving them out makes the request lighter to send and copy. The
+  // report's divergence gets the recorded command back whole (see `report`).
+  const history = { ...replay, commands: replay.commands.map(withoutOptions) };
   const request: ReplayRequest = {
     init: {
       buildHash: build.artifact.hash,
       info: workflowInfoOf(journal),
       randomSeed: (journal.events[0]?.data as SessionStartedData).seed,
     },
-    history: replay,
+    history,
     pending,
     captureSites: options.captureSites ?? (options.until !== undefined || options.inspect !== undefined),
   };
@@ -186,12 +191,30 @@ function report(
     done: outcome.done,
     durationMs: 0,
   };
-  if (outcome.divergence !== undefined) result.divergence = outcome.divergence;
+  if (outcome.divergence !== undefined) result.divergence = withRecordedCommand(outcome.divergence, journal);
   if (outcome.error !== undefined) result.error = outcome.error;
   if (outcome.state !== undefined) result.state = outcome.state;
   if (until !== undefined) result.until = until;
   result.durationMs = performance.now() - started;
   return result;
+}
+
+function withoutOptions(recorded: RecordedCommand): RecordedCommand {
+  const { command } = recorded;
+  if (command.kind !== 'scheduleActivity' && command.kind !== 'startChild') return recorded;
+  const { options: _options, ...compared } = command;
+  // The sandbox reads recorded commands only to compare them, and options are not compared.
+  return { ...recorded, command: compared as Command };
+}
+
+/** The divergence with the recorded command as journaled (options included). */
+function withRecordedCommand(divergence: Divergence, journal: JournalFile): Divergence {
+  const revision = divergence.recorded?.revision;
+  const event = revision === undefined ? undefined : journal.events[revision];
+  const command =
+    event === undefined ? undefined : commandOf({ type: event.type, data: event.data } as SessionEvent);
+  if (command === undefined || divergence.recorded === undefined) return divergence;
+  return { ...divergence, recorded: { ...divergence.recorded, command } };
 }
 
 function workflowInfoOf(journal: JournalFile): WorkflowInfo {

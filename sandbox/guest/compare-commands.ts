@@ -21,29 +21,27 @@ export function compareCommands(recorded: Command, issued: Command): FieldDiffer
     out.push({ path: 'kind', recorded: recorded.kind, issued: issued.kind });
     return out;
   }
-  const a = comparable(recorded);
-  const b = comparable(issued);
-  for (const key of unionKeys(a, b)) {
-    if (key === 'kind') continue;
+  if (recorded.kind === 'fail' && issued.kind === 'fail') {
+    const a = recorded.error;
+    const b = issued.error;
+    diff(a.name, b.name, 'error.name', out);
+    diff(a.message, b.message, 'error.message', out);
+    diff(a.code, b.code, 'error.code', out);
+    return out;
+  }
+  // Field by field, without copies: this runs for every command of every replay.
+  const a = recorded as unknown as Record<string, unknown>;
+  const b = issued as unknown as Record<string, unknown>;
+  const keys = Object.keys(a);
+  for (const key of keys) {
+    if (key === 'kind' || key === 'options') continue;
     diff(a[key], b[key], key, out);
   }
-  return out;
-}
-
-function comparable(command: Command): Record<string, unknown> {
-  const copy: Record<string, unknown> = { ...command };
-  delete copy.options;
-  if (command.kind === 'fail') {
-    const error = command.error;
-    copy.error = { name: error.name, message: error.message, code: error.code };
+  for (const key of Object.keys(b)) {
+    if (key === 'kind' || key === 'options' || Object.prototype.hasOwnProperty.call(a, key)) continue;
+    diff(undefined, b[key], key, out);
   }
-  return copy;
-}
-
-function unionKeys(a: object, b: object): string[] {
-  const keys = Object.keys(a);
-  for (const key of Object.keys(b)) if (!keys.includes(key)) keys.push(key);
-  return keys;
+  return out;
 }
 
 function tagOf(value: unknown): string {
@@ -61,6 +59,16 @@ function diff(recorded: unknown, issued: unknown, path: string, out: FieldDiffer
   };
   if (typeof recorded !== 'object' || typeof issued !== 'object' || recorded === null || issued === null) {
     add();
+    return;
+  }
+  // Fast paths for what commands mostly hold: plain arrays and plain objects.
+  const recordedArray = Array.isArray(recorded);
+  if (recordedArray && Array.isArray(issued)) {
+    diffArrays(recorded as unknown[], issued as unknown[], path, out);
+    return;
+  }
+  if (!recordedArray && isPlainObject(recorded) && isPlainObject(issued)) {
+    diffObjects(recorded, issued, path, out);
     return;
   }
   const tag = tagOf(recorded);
@@ -86,10 +94,7 @@ function diff(recorded: unknown, issued: unknown, path: string, out: FieldDiffer
     return;
   }
   if (Array.isArray(recorded) && Array.isArray(issued)) {
-    if (recorded.length !== issued.length)
-      out.push({ path: `${path}.length`, recorded: recorded.length, issued: issued.length });
-    const n = Math.min(recorded.length, issued.length);
-    for (let i = 0; i < n; i++) diff(recorded[i], issued[i], `${path}[${i}]`, out);
+    diffArrays(recorded, issued, path, out);
     return;
   }
   if (recorded instanceof Map && issued instanceof Map) {
@@ -120,9 +125,41 @@ function diff(recorded: unknown, issued: unknown, path: string, out: FieldDiffer
       add();
     return;
   }
-  const a = recorded as Record<string, unknown>;
-  const b = issued as Record<string, unknown>;
-  for (const key of unionKeys(a, b)) diff(a[key], b[key], childPath(path, key), out);
+  diffObjects(recorded as Record<string, unknown>, issued as Record<string, unknown>, path, out);
+}
+
+function isPlainObject(value: object): value is Record<string, unknown> {
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+function diffArrays(recorded: unknown[], issued: unknown[], path: string, out: FieldDifference[]): void {
+  if (recorded.length !== issued.length)
+    out.push({ path: `${path}.length`, recorded: recorded.length, issued: issued.length });
+  const n = Math.min(recorded.length, issued.length);
+  for (let i = 0; i < n; i++) {
+    const a = recorded[i];
+    const b = issued[i];
+    // Paths are only built for values that differ.
+    if (a !== b) diff(a, b, `${path}[${i}]`, out);
+  }
+}
+
+function diffObjects(
+  recorded: Record<string, unknown>,
+  issued: Record<string, unknown>,
+  path: string,
+  out: FieldDifference[],
+): void {
+  for (const key of Object.keys(recorded)) {
+    const a = recorded[key];
+    const b = issued[key];
+    if (a !== b) diff(a, b, childPath(path, key), out);
+  }
+  for (const key of Object.keys(issued)) {
+    if (Object.prototype.hasOwnProperty.call(recorded, key)) continue;
+    diff(undefined, issued[key], childPath(path, key), out);
+  }
 }
 
 function sameBytes(a: ArrayBuffer | ArrayBufferView, b: ArrayBuffer | ArrayBufferView): boolean {

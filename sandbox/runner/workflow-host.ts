@@ -18,6 +18,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { ErrorData } from '../../common/index.js';
 import type {
   ActivationOutcome,
+  Command,
   Job,
   QueryOutcome,
   ReplayHistory,
@@ -514,7 +515,13 @@ export function workflowSetup(
     ...debug,
   };
   if (replay !== undefined) {
-    setup.recorded = replay.commands.map((recorded) => recorded.command);
+    // Options are never compared (see compareCommands): not copying them saves an object per command.
+    // (The guest reads recorded commands only through compareCommands.)
+    setup.recorded = replay.commands.map(({ command }) => {
+      if (command.kind !== 'scheduleActivity' && command.kind !== 'startChild') return command;
+      const { options: _options, ...compared } = command;
+      return compared as Command;
+    });
     setup.patches = replay.patches;
     setup.jobs = replay.jobs;
   }
