@@ -6,6 +6,8 @@ import { describe, expect, it } from 'vitest';
 import type { JournalEvent } from '../../ui/src/lib/index.js';
 import {
   buildTimeline,
+  decodeBase64Text,
+  excerptLines,
   fillSeries,
   filtersFromSearch,
   formatDuration,
@@ -242,5 +244,20 @@ describe('session filters in the URL', () => {
     );
     expect(localInputToMillis('2025-11-22T08:30')).toBe(new Date('2025-11-22T08:30').getTime());
     expect(localInputToMillis('not a date')).toBeUndefined();
+  });
+});
+
+describe('source excerpts', () => {
+  it('cuts the lines around an error and decodes UTF-8 files from base64', () => {
+    const text = decodeBase64Text(Buffer.from('a\nb\r\nthrow "é"\nd\ne\nf').toString('base64'));
+    expect(excerptLines(text, 3)).toEqual([
+      { number: 1, text: 'a', target: false },
+      { number: 2, text: 'b', target: false },
+      { number: 3, text: 'throw "é"', target: true },
+      { number: 4, text: 'd', target: false },
+      { number: 5, text: 'e', target: false },
+    ]);
+    expect(excerptLines(text, 6, 1).map((l) => l.number)).toEqual([5, 6]);
+    expect(excerptLines(text, 7)).toEqual([]);
   });
 });

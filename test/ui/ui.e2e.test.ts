@@ -313,6 +313,12 @@ describe('web UI in Chromium', { timeout: STEP_TIMEOUT }, () => {
     await error.waitFor(WAIT);
     expect(await error.textContent()).toContain('the ledger is closed');
     expect(await error.textContent()).toMatch(/flows\.ts:\d+:\d+/);
+    // The line itself, from the project's sources (the build was made from them).
+    const excerpt = page.getByTestId('source-excerpt');
+    await excerpt.waitFor(WAIT);
+    expect(await excerpt.locator('div[class*="target"]').textContent()).toContain(
+      "throw new Error('the ledger is closed');",
+    );
     await shot('session-failed');
 
     await page.goto(`${server.url}/projects/ui-ops`);
@@ -396,6 +402,7 @@ describe('web UI in Chromium', { timeout: STEP_TIMEOUT }, () => {
     await Promise.all([
       client.listProjects(),
       client.getProject(id),
+      client.projectSources(id),
       client.listDeployments(id),
       client.activateDeployment(id),
       client.deactivateDeployment(id),
@@ -450,7 +457,7 @@ describe('web UI in Chromium', { timeout: STEP_TIMEOUT }, () => {
         if (!declared.has(key)) undeclared.push(`${call.method} ${route.path}?${key}`);
       }
     }
-    expect(calls).toHaveLength(20);
+    expect(calls).toHaveLength(21);
     expect(undeclared).toEqual([]);
   });
 

@@ -104,6 +104,11 @@ export function createApiClient(options: ApiClientOptions) {
     // ---- projects, builds, deployments ----------------------------------------------------------
     listProjects: () => request<{ projects: ProjectSummary[] }>('GET', '/projects').then((r) => r.projects),
     getProject: (project: string) => request<ProjectDetail>('GET', `/projects/${enc(project)}`),
+    /** The sources last applied to the project: path → base64 content. */
+    projectSources: (project: string) =>
+      request<{ files: Record<string, string> }>('GET', `/projects/${enc(project)}/sources`).then(
+        (r) => r.files,
+      ),
     listDeployments: (project: string) =>
       request<{ deployments: DeploymentRecord[] }>('GET', '/deployments', { query: { project } }).then(
         (r) => r.deployments,

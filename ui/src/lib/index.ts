@@ -37,3 +37,5 @@ export { filtersFromSearch, searchFromFilters, localInputToMillis, hasFilters } 
 export type { SessionFilters } from './session-filters.js';
 export { TIME_RANGES, timeRange, rangeStart, fillSeries } from './series.js';
 export type { SeriesBucket, TimeRange } from './series.js';
+export { excerptLines, decodeBase64Text } from './excerpt.js';
+export type { ExcerptLine } from './excerpt.js';

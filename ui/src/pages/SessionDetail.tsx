@@ -26,6 +26,7 @@ import {
 import { useAction, useProjects, useSessionStream, useThrottled } from '../hooks/index.js';
 import { asErrorInfo, buildTimeline, formatDuration, isFinalSessionState, shortId } from '../lib/index.js';
 import { SessionActions } from './SessionActions.js';
+import { SourceExcerpt } from './SourceExcerpt.js';
 import { Timeline } from './Timeline.js';
 import styles from './pages.module.css';
 
@@ -251,6 +252,9 @@ function Outcome({ session: s, status }: { session: SessionInfo; status: string 
     return (
       <Card title="Error">
         {error !== undefined ? <ErrorDetails error={error} /> : <JsonView value={s.error} />}
+        {error !== undefined && s.projectId !== undefined && (
+          <SourceExcerpt projectId={s.projectId} buildId={s.buildId} error={error} />
+        )}
       </Card>
     );
   }
