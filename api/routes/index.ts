@@ -7,6 +7,7 @@ import { buildRoutes } from './builds.js';
 import { deploymentRoutes } from './deployments.js';
 import { eventRoutes } from './events.js';
 import { healthRoutes } from './health.js';
+import { journalRoutes } from './journal.js';
 import { projectRoutes } from './projects.js';
 import { sessionRoutes } from './sessions.js';
 import { statsRoutes } from './stats.js';
@@ -24,6 +25,7 @@ export const routeGroups: readonly RouteGroup[] = [
   eventRoutes,
   variableRoutes,
   sessionRoutes,
+  journalRoutes,
   statsRoutes,
   tokenRoutes,
   webhookRoutes,

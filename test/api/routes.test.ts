@@ -1228,6 +1228,7 @@ describe('OpenAPI', () => {
         'GET /api/v1/sessions/{sessionId}',
         'GET /api/v1/sessions/{sessionId}/events',
         'GET /api/v1/sessions/{sessionId}/history',
+        'GET /api/v1/sessions/{sessionId}/journal',
         'GET /api/v1/sessions/{sessionId}/log',
         'GET /api/v1/stats',
         'GET /api/v1/tokens',
