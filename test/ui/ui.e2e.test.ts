@@ -2,17 +2,18 @@
  * The web UI end to end, in a real headless Chromium against a real server (`startServer` on a
  * temporary data directory, serving the built UI): sign in, deploy examples through the API, fire
  * webhooks, watch sessions appear and complete live, open a timeline, signal, stop, redispatch,
- * the dashboard's charts, a revoked token. Screenshots of each main page go to
+ * download a journal, the dashboard's charts, a revoked token. Screenshots of each main page go to
  * `test-artifacts/ui/`.
  *
  * The steps share one server and one browser page and run in order (vitest runs a file's tests
  * sequentially); each step asserts what a person would see.
  */
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { decodeJournalFile } from '../../engine/index.js';
 import { createApiClient } from '../../ui/src/api/index.js';
 import { launchBrowser } from './support/browser.js';
 import type { UiBrowser } from './support/browser.js';
@@ -39,8 +40,10 @@ let approval: DeployedProject;
 const pageErrors: string[] = [];
 
 async function shot(name: string): Promise<void> {
-  // Away from charts and buttons, so no tooltip or hover state lands in the picture.
+  // Away from charts and buttons, so no tooltip or hover state lands in the picture; the notices
+  // of earlier steps dismissed, so they cover nothing.
   await page.mouse.move(0, 0);
+  for (const dismiss of await page.getByRole('button', { name: 'Dismiss' }).all()) await dismiss.click();
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
 }
 
@@ -271,6 +274,24 @@ describe('web UI in Chromium', { timeout: STEP_TIMEOUT }, () => {
     expect(page.url()).toBe(`${server.url}/events/${copy?.eventId ?? ''}`);
   });
 
+  it('downloads a session journal for replay', async () => {
+    const [greeted] = await listSessions('?entry=handlers.ts:greet&status=completed');
+    if (greeted === undefined) throw new Error('no completed hello session');
+    await page.goto(`${server.url}/sessions/${greeted.sessionId}`);
+    await page.getByTestId('timeline').getByText('Session completed').waitFor(WAIT);
+    const [download] = await Promise.all([
+      page.waitForEvent('download', WAIT),
+      page.getByRole('button', { name: 'Download journal' }).click(),
+    ]);
+    const path = join(ARTIFACTS, download.suggestedFilename());
+    await download.saveAs(path);
+    const journal = decodeJournalFile(await readFile(path));
+    expect(journal.sessionId).toBe(greeted.sessionId);
+    expect(journal.entry).toBe('handlers.ts:greet');
+    expect(journal.events[0]?.type).toBe('SessionStarted');
+    expect(journal.events.at(-1)?.type).toBe('SessionCompleted');
+  });
+
   it('shows retried activities, child sessions, failures with their source line, and never a secret', async () => {
     const secret = 'sk_live_do-not-show-me';
     await server.api('POST', '/api/v1/deploy', { files: await projectFiles(OPS_PROJECT) });
@@ -428,6 +449,7 @@ describe('web UI in Chromium', { timeout: STEP_TIMEOUT }, () => {
       client.getEvent(id),
       client.redispatchEvent(id),
       client.stats({ project: id, deploymentId: id, since: 1, bucketMs: 60_000 }),
+      client.downloadJournal(id),
     ]);
     calls.push({ method: 'GET', url: new URL(client.sessionEventsUrl(id)) });
     calls.push({ method: 'GET', url: new URL(client.sessionChangesUrl(id)) });
@@ -457,7 +479,7 @@ describe('web UI in Chromium', { timeout: STEP_TIMEOUT }, () => {
         if (!declared.has(key)) undeclared.push(`${call.method} ${route.path}?${key}`);
       }
     }
-    expect(calls).toHaveLength(21);
+    expect(calls).toHaveLength(22);
     expect(undeclared).toEqual([]);
   });
 
