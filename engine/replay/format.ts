@@ -217,7 +217,9 @@ export function formatVerdict(result: ReplayResult): string {
     }
   }
   if (result.until !== undefined && result.verdict !== 'stopped' && result.verdict !== 'divergent')
-    lines.push(`(step ${result.until} was not reached: the journal has ${steps.recorded} steps)`);
+    lines.push(
+      `(step ${result.until} was not reached: the journal has ${steps.recorded} step${steps.recorded === 1 ? '' : 's'})`,
+    );
   if (result.newCommands.length > 0) {
     lines.push(`New commands (the journal does not hold them; the code would issue them next):`);
     for (const issued of result.newCommands)
@@ -297,12 +299,20 @@ export function formatReplayReport(result: ReplayResult): string {
     ? 'the recorded build'
     : `build ${result.build.hash.slice(0, 19)}${result.build.projectDir === undefined ? '' : ` (built from ${result.build.projectDir})`}, not the recorded ${s.buildHash.slice(0, 19)}`;
   const parts = [
-    `Replay of session ${s.sessionId} (${s.entry}): ${result.events} events, ${result.steps.recorded} steps, against ${against}`,
+    `Replay of session ${s.sessionId} (${s.entry}): ${result.events} events, ${result.steps.recorded} step${result.steps.recorded === 1 ? '' : 's'}, against ${against}`,
     formatTimeline(result.timeline),
   ];
   const logs = result.timeline.flatMap((e) => e.logs ?? []);
   if (result.verdict === 'stopped' || (result.state !== undefined && !result.state.done)) {
-    if (result.state !== undefined) parts.push(formatState(result.state));
+    if (result.state !== undefined) {
+      const heading =
+        result.verdict === 'divergent'
+          ? 'When it diverged, the workflow'
+          : result.verdict === 'stopped'
+            ? 'At the stop, the workflow'
+            : 'At the end of the journal, the workflow';
+      parts.push(`${heading}:\n${formatState(result.state)}`);
+    }
     if (result.verdict === 'stopped')
       parts.push(
         `Values the code logged so far:${logs.length === 0 ? ' none' : `\n${logs.map((l) => `  ${l.level}: ${l.text}`).join('\n')}`}`,
