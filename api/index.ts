@@ -16,3 +16,26 @@ export { routeGroups } from './routes/index.js';
 export type { RouteGroup, RouteContext } from './route-group.js';
 export { startServer } from './server.js';
 export type { ServerOptions, RunningServer } from './server.js';
+export type {
+  ApiErrorJson,
+  ApiProjectSummary,
+  ApiProject,
+  ApiTrigger,
+  ApiVariable,
+  ApiBuild,
+  ApiDeployment,
+  ApiPlan,
+  ApiDeployResult,
+  ApiLintResult,
+  ApiDispatchResult,
+  ApiEvent,
+  ApiEventDetail,
+  ApiEventPage,
+  ApiSession,
+  ApiSessionPage,
+  ApiLogEntry,
+  ApiHistoryEvent,
+  ApiStats,
+  ApiToken,
+  ApiCreatedToken,
+} from './types.js';

@@ -18,7 +18,16 @@ export function isPacked(path: string): boolean {
   );
 }
 
+export interface PackedProject {
+  archive: Buffer;
+  files: number;
+}
+
 export async function packProject(dir: string): Promise<Buffer> {
+  return (await packProjectCounted(dir)).archive;
+}
+
+export async function packProjectCounted(dir: string): Promise<PackedProject> {
   let info;
   try {
     info = await stat(dir);
@@ -35,7 +44,20 @@ export async function packProject(dir: string): Promise<Buffer> {
     );
   }
   const chunks: Buffer[] = [];
-  const stream = create({ gzip: true, cwd: dir, portable: true, filter: (path) => isPacked(path) }, ['.']);
+  let files = 0;
+  const stream = create(
+    {
+      gzip: true,
+      cwd: dir,
+      portable: true,
+      filter: (path, entry) => {
+        const packed = isPacked(path);
+        if (packed && 'isFile' in entry && entry.isFile()) files++;
+        return packed;
+      },
+    },
+    ['.'],
+  );
   for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(chunk);
-  return Buffer.concat(chunks);
+  return { archive: Buffer.concat(chunks), files };
 }

@@ -1,33 +1,9 @@
 /** Statistics of sessions per project or deployment, and the engine's metrics. */
 import { Type } from 'typebox';
 import type { RouteGroup } from '../route-group.js';
-import { errorResponses, OpenObject, ProjectRef, Timestamp } from '../schemas/common.js';
+import { errorResponses, OpenObject, ProjectRef } from '../schemas/common.js';
+import { SessionStats } from '../schemas/stats.js';
 import { parseTime } from '../query.js';
-
-const Percentiles = Type.Object({
-  count: Type.Integer(),
-  p50: Type.Optional(Type.Number()),
-  p95: Type.Optional(Type.Number()),
-  max: Type.Optional(Type.Number()),
-});
-
-const SessionStats = Type.Object({
-  total: Type.Integer(),
-  byStatus: Type.Record(Type.String(), Type.Integer()),
-  successRate: Type.Optional(Type.Number({ description: 'completed / ended' })),
-  failureRate: Type.Optional(Type.Number({ description: 'failed / ended' })),
-  durationMs: Percentiles,
-  startDelayMs: Percentiles,
-  series: Type.Array(
-    Type.Object({
-      start: Timestamp,
-      started: Type.Integer(),
-      completed: Type.Integer(),
-      failed: Type.Integer(),
-      stopped: Type.Integer(),
-    }),
-  ),
-});
 
 export const statsRoutes: RouteGroup = {
   name: 'stats',

@@ -1,20 +1,8 @@
 /** API tokens: create (the secret is shown once), list, revoke (effective at once). */
 import { Type } from 'typebox';
 import type { RouteGroup } from '../route-group.js';
-import { errorResponses, Timestamp } from '../schemas/common.js';
-
-const TokenInfo = Type.Object({
-  tokenId: Type.String(),
-  name: Type.String(),
-  createdAt: Timestamp,
-  revokedAt: Type.Optional(Timestamp),
-  lastUsedAt: Type.Optional(Timestamp),
-});
-
-const CreatedToken = Type.Object({
-  ...TokenInfo.properties,
-  token: Type.String({ description: 'The secret: shown only in this response' }),
-});
+import { errorResponses } from '../schemas/common.js';
+import { CreatedToken, TokenInfo } from '../schemas/tokens.js';
 
 export const tokenRoutes: RouteGroup = {
   name: 'tokens',

@@ -2,8 +2,11 @@
  * Every route through `app.inject()`, asserting whole response bodies, with every error path:
  * auth, validation, unknown ids, state conflicts, invalid projects, limits.
  */
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { packProject } from '../../cli/pack.js';
+import { packProject } from '../../cli/index.js';
 import {
   anyId,
   anyNumber,
@@ -1180,6 +1183,53 @@ describe('limits and malformed requests', () => {
       expect(other.statusCode).toBe(401);
     } finally {
       await limited.close();
+    }
+  });
+});
+
+describe('web UI files', () => {
+  it('serves ui/dist at / (index.html for page addresses), leaving the API and its errors alone', async () => {
+    const uiDir = await mkdtemp(join(tmpdir(), 'whisker-ui-'));
+    await mkdir(join(uiDir, 'assets'));
+    await writeFile(join(uiDir, 'index.html'), '<!doctype html><title>Whisker</title>');
+    await writeFile(join(uiDir, 'assets', 'app.js'), 'console.log(1)');
+    const withUi = await testApi({ uiDir });
+    try {
+      expect(await withUi.call('GET', '/', { token: null })).toMatchObject({
+        status: 200,
+        text: '<!doctype html><title>Whisker</title>',
+      });
+      const asset = await withUi.call('GET', '/assets/app.js', { token: null });
+      expect(asset).toMatchObject({ status: 200, text: 'console.log(1)' });
+      expect(String(asset.headers['content-type'])).toMatch(/javascript/);
+      const page = await withUi.call('GET', '/sessions/ses_123', {
+        token: null,
+        headers: { accept: 'text/html' },
+      });
+      expect(page).toMatchObject({ status: 200, text: '<!doctype html><title>Whisker</title>' });
+      expect(await withUi.call('GET', '/assets/missing.js', { token: null })).toMatchObject({
+        status: 404,
+        body: { code: 'NOT_FOUND', details: { method: 'GET', path: '/assets/missing.js' } },
+      });
+      expect(await withUi.call('GET', '/api/v1/nothing', { headers: { accept: 'text/html' } })).toMatchObject(
+        {
+          status: 404,
+          body: { code: 'NOT_FOUND' },
+        },
+      );
+      expect((await withUi.call('GET', '/health', { token: null })).body).toEqual({ status: 'ok' });
+    } finally {
+      await withUi.close();
+      await rm(uiDir, { recursive: true, force: true });
+    }
+    const withoutUi = await testApi({ uiDir: join(tmpdir(), 'whisker-no-such-ui') });
+    try {
+      expect(await withoutUi.call('GET', '/', { token: null })).toMatchObject({
+        status: 404,
+        body: { code: 'NOT_FOUND' },
+      });
+    } finally {
+      await withoutUi.close();
     }
   });
 });
