@@ -51,6 +51,8 @@ export async function buildApp(options: BuildAppOptions): Promise<WhiskerApp> {
           },
     bodyLimit: compiled.bodyLimit,
     requestTimeout: compiled.requestTimeoutMs,
+    // Node checks request timeouts every 30 s by default: far too late for a 30 s timeout.
+    http: { connectionsCheckingInterval: Math.min(1000, compiled.requestTimeoutMs) },
     trustProxy: compiled.trustProxy,
     // Closing ends idle keep-alive connections at once (streams are ended in preClose).
     forceCloseConnections: 'idle',
@@ -61,6 +63,10 @@ export async function buildApp(options: BuildAppOptions): Promise<WhiskerApp> {
   // query, params and headers converted (`?limit=5` is a number); unknown body fields are refused
   // (the schemas say additionalProperties: false); every problem is reported.
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
+
+  // Node enforces requestTimeout only when headersTimeout (default 60 s) is not longer than it;
+  // Fastify sets requestTimeout after creating the server, leaving the two inconsistent.
+  app.server.headersTimeout = Math.min(app.server.headersTimeout, compiled.requestTimeoutMs);
 
   const streams = new StreamRegistry();
   app.decorate('whiskerReady', { ready: true });

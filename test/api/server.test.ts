@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer } from '../../api/index.js';
+import { buildApp, startServer } from '../../api/index.js';
 import type { RunningServer } from '../../api/index.js';
 import { anyId, anyTime, filesOf, OPS_DIR, SECRET_KEY } from './helpers.js';
 import { openSse } from './sse-client.js';
@@ -190,7 +190,9 @@ describe('live sessions over server-sent events', () => {
     const sessionId = await startWaiting();
     const stream = await openSse(`${server.url}/api/v1/sessions/${sessionId}/events?token=${token}`);
     await stream.collect((e) => e.id === '1');
-    await new Promise((resolve) => setTimeout(resolve, 350));
+    // Keep-alive comments every 100 ms on this server: wait for two.
+    for (let i = 0; i < 100 && stream.comments() < 2; i++)
+      await new Promise((resolve) => setTimeout(resolve, 50));
     expect(stream.comments()).toBeGreaterThanOrEqual(2);
     stream.close();
     await server.engine.stop(sessionId, { force: true });
@@ -436,6 +438,32 @@ describe('errors before routing', () => {
     });
     const garbage = await raw('NOT HTTP AT ALL\r\n\r\n');
     expect(garbage.split('\r\n')[0]).toBe('HTTP/1.1 400 BAD_REQUEST');
+  });
+
+  it('answers a request that does not arrive in time with 408', async () => {
+    const slow = await buildApp({ engine: server.engine, requestTimeout: '300ms', rateLimit: false });
+    await slow.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const port = (slow.server.address() as { port: number }).port;
+      const answer = await new Promise<string>((resolve) => {
+        const socket = connect(port, '127.0.0.1');
+        let text = '';
+        socket.on('data', (chunk) => (text += chunk.toString('latin1')));
+        socket.on('close', () => resolve(text));
+        // Ten bytes announced, two sent: the server waits for the rest, then gives up.
+        socket.write(
+          'POST /webhooks/some-slug HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 10\r\n\r\n{}',
+        );
+      });
+      expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 408 REQUEST_TIMEOUT');
+      expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toEqual({
+        code: 'REQUEST_TIMEOUT',
+        message: 'the request was not received in time',
+        details: {},
+      });
+    } finally {
+      await slow.close();
+    }
   });
 });
 
