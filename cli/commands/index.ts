@@ -7,8 +7,10 @@ import type { CommandGroup } from './command-group.js';
 import { deployCommand } from './deploy.js';
 import { deploymentCommands } from './deployment.js';
 import { eventCommands } from './event.js';
+import { journalCommands } from './journal.js';
 import { loginCommand } from './login.js';
 import { projectCommands } from './project.js';
+import { replayCommand } from './replay.js';
 import { sessionCommands } from './session.js';
 import { statsCommand } from './stats.js';
 import { tokenCommands } from './token.js';
@@ -28,6 +30,8 @@ export const commandGroups: readonly CommandGroup[] = [
   eventCommands,
   variableCommands,
   sessionCommands,
+  journalCommands,
+  replayCommand,
   tokenCommands,
   statsCommand,
   loginCommand,

@@ -12,7 +12,7 @@ export type { JournalFile, JournalFileEvent, JournalFileFormat } from './journal
 export { toTaggedJson, fromTaggedJson } from './tagged-json.js';
 export { exportSessionJournal } from './export.js';
 export type { ExportJournalOptions } from './export.js';
-export { replayJournal, replayJournals } from './replayer.js';
+export { replayJournal, replayJournals, loadReplayBuild } from './replayer.js';
 export type {
   ReplayJournalOptions,
   ReplayJournalsOptions,

@@ -4,6 +4,10 @@
  * `replayJournal` gives one report (timeline, verdict, state); `replayJournals` checks many
  * journals against one build, as Temporal's `runReplayHistories` does, for users' CI.
  */
+import { readFile, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
 import type { ErrorData } from '../../common/index.js';
 import { toErrorData } from '../../common/index.js';
 import type {
@@ -20,13 +24,13 @@ import type {
   WorkflowInfo,
   WorkflowStateSnapshot,
 } from '../../sandbox/index.js';
-import { BuildFailedError, buildProject, createSandbox } from '../../sandbox/index.js';
+import { BuildFailedError, buildProject, createSandbox, deserializeArtifact } from '../../sandbox/index.js';
 import type { SessionEvent, SessionStartedData } from '../session/events.js';
 import type { JournaledSessionEvent } from '../session/history.js';
 import { commandOf, splitHistory } from '../session/history.js';
 import { InvalidReplayOptionError, ReplayBuildMissingError } from './errors.js';
 import type { JournalFile } from './journal-file.js';
-import { decodeJournalFile, readJournalFile } from './journal-file.js';
+import { JOURNAL_FILE_MAGIC, decodeJournalFile, readJournalFile } from './journal-file.js';
 import type { TimelineEntry } from './timeline.js';
 import { buildTimeline } from './timeline.js';
 
@@ -253,8 +257,36 @@ async function buildFromProject(projectDir: string, typecheck = false): Promise<
   return { artifact: result.artifact, from: 'project', projectDir };
 }
 
+/**
+ * A build named by a path (`whisker replay --build <path>`): a project directory (built on the
+ * fly), a serialized build artifact, or a journal file that carries its build.
+ */
+export async function loadReplayBuild(
+  path: string,
+  options: { typecheck?: boolean } = {},
+): Promise<ReplayBuild> {
+  if ((await stat(path)).isDirectory()) {
+    return {
+      projectDir: resolve(path),
+      ...(options.typecheck !== undefined ? { typecheck: options.typecheck } : {}),
+    };
+  }
+  const bytes = await readFile(path);
+  const isJournal = bytes[0] === 0x7b || JOURNAL_FILE_MAGIC.every((b, i) => bytes[i] === b);
+  if (!isJournal) return deserializeArtifact(bytes);
+  const journal = await readJournalFile(path);
+  if (journal.build === undefined) {
+    throw new InvalidReplayOptionError(
+      'build',
+      `${path} is a journal file without a build (export it --with-build)`,
+    );
+  }
+  return journal.build;
+}
+
 function pathToFileUrl(dir: string): string {
-  return new URL(`file://${dir.endsWith('/') ? dir : `${dir}/`}`).href;
+  const href = pathToFileURL(resolve(dir)).href;
+  return href.endsWith('/') ? href : `${href}/`;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -68,7 +68,7 @@ class CdpClient {
     });
   }
 
-  async next(method: string, timeoutMs = 10_000): Promise<CdpMessage> {
+  async next(method: string, timeoutMs = 20_000): Promise<CdpMessage> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const index = this.notifications.findIndex((m) => m.method === method);
@@ -181,7 +181,17 @@ describe('replay under the V8 inspector', () => {
       };
     }
 
-    const result = await replay;
+    // A failing debugger side must fail the test, not leave the replay paused.
+    const result = await Promise.race([
+      replay,
+      new Promise<never>((_resolve, reject) => {
+        const check = setInterval(() => {
+          if (debuggerDone === undefined) return;
+          clearInterval(check);
+          debuggerDone.catch(reject);
+        }, 20);
+      }),
+    ]);
     expect(endpoint?.url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/[0-9a-f-]{36}$/);
     const seen = await debuggerDone;
     // The source map's sources resolve to the project's files on disk (editors open them).
@@ -193,5 +203,5 @@ describe('replay under the V8 inspector', () => {
     ]);
     expect(result.verdict).toBe('compatible');
     expect(result.steps).toEqual({ recorded: 3, replayed: 3 });
-  });
+  }, 60_000);
 });
