@@ -10,6 +10,7 @@ const BENCHMARKS: Record<string, () => Promise<Benchmark>> = {
   journal: () => import('./journal.js'),
   engine: () => import('./engine.js'),
   replay: () => import('./replay.js'),
+  ui: () => import('./ui.js'),
 };
 
 const [name, ...args] = process.argv.slice(2);

@@ -1,10 +1,11 @@
-import { lazy, Suspense, useState } from 'react';
+import { useState } from 'react';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { BrowserRouter, Navigate, Outlet, Route, Routes, useLocation } from 'react-router';
 import { ApiRequestError } from './api/index.js';
 import { AuthProvider, useAuth } from './auth/index.js';
-import { Layout, Loading, ToastProvider } from './components/index.js';
+import { Layout, ToastProvider } from './components/index.js';
 import {
+  Dashboard,
   EventDetail,
   Events,
   NotFound,
@@ -14,9 +15,6 @@ import {
   Sessions,
   SignIn,
 } from './pages/index.js';
-
-// The dashboard carries the chart library: loaded on its own.
-const Dashboard = lazy(() => import('./pages/Dashboard.js').then((m) => ({ default: m.Dashboard })));
 
 function createQueryClient(): QueryClient {
   return new QueryClient({
@@ -50,14 +48,7 @@ export function App() {
               <Route path="/sign-in" element={<SignIn />} />
               <Route element={<RequireAuth />}>
                 <Route element={<Layout />}>
-                  <Route
-                    index
-                    element={
-                      <Suspense fallback={<Loading label="Loading the dashboard…" />}>
-                        <Dashboard />
-                      </Suspense>
-                    }
-                  />
+                  <Route index element={<Dashboard />} />
                   <Route path="projects" element={<Projects />} />
                   <Route path="projects/:projectId" element={<ProjectDetail />} />
                   <Route path="sessions" element={<Sessions />} />

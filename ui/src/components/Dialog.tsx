@@ -1,5 +1,5 @@
 import type { FormEvent, ReactNode } from 'react';
-import { useEffect, useId, useRef } from 'react';
+import { useEffect, useId, useLayoutEffect, useRef } from 'react';
 import type { ButtonVariant } from './Button.js';
 import { Button } from './Button.js';
 import styles from './Dialog.module.css';
@@ -35,6 +35,15 @@ export function Dialog({
     if (open && !dialog.open) dialog.showModal();
     if (!open && dialog.open) dialog.close();
   }, [open]);
+
+  // Unmounted while open (its owner went away): close it first, so the browser gives focus back
+  // to where it was before the dialog opened.
+  useLayoutEffect(() => {
+    const dialog = ref.current;
+    return () => {
+      if (dialog?.open === true) dialog.close();
+    };
+  }, []);
 
   const submit = (event: FormEvent) => {
     event.preventDefault();

@@ -1,4 +1,6 @@
-import { useMemo } from 'react';
+import type { ReactNode } from 'react';
+import type * as Charts from './DashboardCharts.js';
+import { lazy, Suspense, useEffect, useMemo } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useSearchParams } from 'react-router';
 import { useApi } from '../auth/index.js';
@@ -14,9 +16,22 @@ import {
   TIME_RANGES,
   timeRange,
 } from '../lib/index.js';
-import { OutcomeDonut, PercentileBars, SessionsOverTime, StateBars } from './DashboardCharts.js';
 import { DEPLOY_COMMAND } from './constants.js';
 import styles from './pages.module.css';
+
+// The chart library is the largest dependency: no other page downloads it, and the dashboard
+// starts loading it as it mounts, while the statistics are being fetched.
+let chartsModule: Promise<typeof Charts> | undefined;
+const loadCharts = () => (chartsModule ??= import('./DashboardCharts.js'));
+const SessionsOverTime = lazy(() => loadCharts().then((m) => ({ default: m.SessionsOverTime })));
+const OutcomeDonut = lazy(() => loadCharts().then((m) => ({ default: m.OutcomeDonut })));
+const PercentileBars = lazy(() => loadCharts().then((m) => ({ default: m.PercentileBars })));
+const StateBars = lazy(() => loadCharts().then((m) => ({ default: m.StateBars })));
+
+/** Where a chart goes, holding its height while the chart library loads. */
+function ChartSlot({ height, children }: { height: number; children: ReactNode }) {
+  return <Suspense fallback={<div style={{ height }} aria-busy="true" />}>{children}</Suspense>;
+}
 
 /** Sessions over time, success and failure rates, durations: for all projects, one, or one deployment. */
 export function Dashboard() {
@@ -30,6 +45,9 @@ export function Dashboard() {
   const statsKey = ['stats', project, deploymentId, range.id] as const;
 
   // A new user may be deploying their first project right now: the welcome page notices it.
+  useEffect(() => {
+    void loadCharts();
+  }, []);
   const projects = useQuery({
     queryKey: ['projects'],
     queryFn: () => api.listProjects(),
@@ -182,11 +200,15 @@ export function Dashboard() {
                   will show up here.
                 </EmptyState>
               ) : (
-                <SessionsOverTime series={stats.data.series} bucketMs={range.bucketMs} />
+                <ChartSlot height={280}>
+                  <SessionsOverTime series={stats.data.series} bucketMs={range.bucketMs} />
+                </ChartSlot>
               )}
             </Card>
             <Card title="Outcomes" description="Completed, failed and stopped sessions">
-              <OutcomeDonut stats={s} />
+              <ChartSlot height={280}>
+                <OutcomeDonut stats={s} />
+              </ChartSlot>
             </Card>
           </div>
           <div className={styles.grid2}>
@@ -194,10 +216,14 @@ export function Dashboard() {
               title="Durations"
               description="Session duration and start delay (event received → session started)"
             >
-              <PercentileBars duration={s.durationMs} startDelay={s.startDelayMs} />
+              <ChartSlot height={260}>
+                <PercentileBars duration={s.durationMs} startDelay={s.startDelayMs} />
+              </ChartSlot>
             </Card>
             <Card title="By state" description="Every session of the range by its current state">
-              <StateBars byStatus={s.byStatus} />
+              <ChartSlot height={260}>
+                <StateBars byStatus={s.byStatus} />
+              </ChartSlot>
             </Card>
           </div>
         </>

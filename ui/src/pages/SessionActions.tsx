@@ -102,54 +102,62 @@ export function SessionActions({
         </Button>
       )}
 
-      <Dialog
-        open={pending === 'stop'}
-        title={`Stop session ${id}?`}
-        onClose={close}
-        onSubmit={() => stop.mutate(undefined)}
-        submitLabel="Stop session"
-        submitVariant="dangerSolid"
-        busy={stop.isPending}
-      >
-        <p>
-          The code gets a cancellation and may clean up; with “force” it stops at once and no more code runs.
-        </p>
-        <Field label="Reason (optional)">
-          {(props) => (
-            <TextInput
-              {...props}
-              name="reason"
-              value={reason}
-              maxLength={1000}
-              onChange={(e) => setReason(e.target.value)}
-              placeholder="e.g. no longer needed"
-            />
-          )}
-        </Field>
-        <label style={{ display: 'flex', gap: 8, alignItems: 'center' }}>
-          <input type="checkbox" checked={force} onChange={(e) => setForce(e.target.checked)} /> Force: stop
-          at once
-        </label>
-      </Dialog>
-      <ConfirmDialog
-        open={pending === 'restart'}
-        title={`Restart session ${id}?`}
-        message="A new session starts with the same entry point and input, on the project's active deployment."
-        confirmLabel="Restart"
-        busy={restart.isPending}
-        onConfirm={() => restart.mutate(undefined)}
-        onClose={close}
-      />
-      <ConfirmDialog
-        open={pending === 'delete'}
-        title={`Delete session ${id}?`}
-        message="The session and its journal are removed for good. Download the journal first if you may want to replay it."
-        confirmLabel="Delete"
-        danger
-        busy={remove.isPending}
-        onConfirm={() => remove.mutate(undefined)}
-        onClose={close}
-      />
+      {/* Dialogs exist only while asked for: a table of 100 rows renders no hidden dialogs. */}
+      {pending === 'stop' && (
+        <Dialog
+          open
+          title={`Stop session ${id}?`}
+          onClose={close}
+          onSubmit={() => stop.mutate(undefined)}
+          submitLabel="Stop session"
+          submitVariant="dangerSolid"
+          busy={stop.isPending}
+        >
+          <p>
+            The code gets a cancellation and may clean up; with “force” it stops at once and no more code
+            runs.
+          </p>
+          <Field label="Reason (optional)">
+            {(props) => (
+              <TextInput
+                {...props}
+                name="reason"
+                value={reason}
+                maxLength={1000}
+                onChange={(e) => setReason(e.target.value)}
+                placeholder="e.g. no longer needed"
+              />
+            )}
+          </Field>
+          <label style={{ display: 'flex', gap: 8, alignItems: 'center' }}>
+            <input type="checkbox" checked={force} onChange={(e) => setForce(e.target.checked)} /> Force: stop
+            at once
+          </label>
+        </Dialog>
+      )}
+      {pending === 'restart' && (
+        <ConfirmDialog
+          open
+          title={`Restart session ${id}?`}
+          message="A new session starts with the same entry point and input, on the project's active deployment."
+          confirmLabel="Restart"
+          busy={restart.isPending}
+          onConfirm={() => restart.mutate(undefined)}
+          onClose={close}
+        />
+      )}
+      {pending === 'delete' && (
+        <ConfirmDialog
+          open
+          title={`Delete session ${id}?`}
+          message="The session and its journal are removed for good. Download the journal first if you may want to replay it."
+          confirmLabel="Delete"
+          danger
+          busy={remove.isPending}
+          onConfirm={() => remove.mutate(undefined)}
+          onClose={close}
+        />
+      )}
     </>
   );
 }

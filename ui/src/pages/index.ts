@@ -1,6 +1,6 @@
 // The UI's pages, one per route.
 export { SignIn, signInErrorMessage } from './SignIn.js';
-// Dashboard is loaded lazily by app.tsx (it carries the chart library).
+export { Dashboard } from './Dashboard.js';
 export { Projects } from './Projects.js';
 export { ProjectDetail } from './ProjectDetail.js';
 export { Sessions } from './Sessions.js';
