@@ -43,6 +43,12 @@ function register(program: Command, context: CliContext): void {
             'a secret value on the command line would stay in your shell history; pipe it in or let the command prompt for it',
           );
         }
+        if (!secret && value === undefined && context.io.stdin.isTTY === true) {
+          throw new CliError(
+            'INVALID_OPTION',
+            `give the value (whisker var set ${project} ${name} <value>) or pipe it in`,
+          );
+        }
         const text =
           value ??
           (secret
