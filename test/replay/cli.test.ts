@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 
 import { decodeJournalFile } from '../../engine/index.js';
 import { testApi } from '../api/helpers.js';
@@ -173,6 +174,43 @@ describe('whisker replay (offline)', () => {
       [done, 'compatible'],
       [waiting, 'compatible'],
     ]);
+  });
+
+  it('--inspect waits for a debugger, says where to attach, and replays once told to go', async () => {
+    const child = spawn(
+      process.execPath,
+      [
+        '--no-node-snapshot',
+        '--import',
+        'tsx',
+        join(ROOT, 'cli', 'main.ts'),
+        'replay',
+        join(dir, 'done.journal'),
+        '--inspect',
+        '--inspect-port',
+        '0',
+      ],
+      { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    const endpoint = await new Promise<string>((resolve) => {
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString('utf8');
+        const match = /Debugger listening on (ws:\/\/\S+)/.exec(stderr);
+        if (match !== null) resolve(match[1] as string);
+      });
+    });
+    expect(stderr).toContain('chrome://inspect');
+    expect(stdout).toBe(''); // nothing replayed before the debugger says go
+    const socket = new WebSocket(endpoint);
+    await new Promise((resolve) => socket.once('open', resolve));
+    socket.send(JSON.stringify({ id: 1, method: 'Runtime.runIfWaitingForDebugger' }));
+    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+    socket.close();
+    expect(code, stderr).toBe(0);
+    expect(stdout).toContain('COMPATIBLE');
   });
 
   it('a truncated file: exit 1 naming the offset', async () => {
