@@ -366,6 +366,25 @@ describe('web UI in Chromium', { timeout: STEP_TIMEOUT }, () => {
       .toContain('2');
   });
 
+  it('deactivates and re-activates a deployment from the project page', async () => {
+    const { deploymentId } = hello.deployment;
+    await page.goto(`${server.url}/projects/${hello.project.projectId}`);
+    const row = page.getByTestId(`deployment-${deploymentId}`);
+    await row.getByRole('button', { name: 'Deactivate' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Deactivate' }).click();
+    await row.locator('[data-state="inactive"], [data-state="draining"]').waitFor(WAIT);
+    await page.getByText('no active deployment').waitFor(WAIT);
+    // Without an active deployment the call is recorded, and nothing runs it.
+    const refused = await fireWebhook(server, webhookPath(hello), { name: 'nobody' });
+    expect(((await refused.json()) as { status: string }).status).toBe('not-dispatched');
+
+    await row.getByRole('button', { name: 'Activate' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Activate' }).click();
+    await row.locator('[data-state="active"]').waitFor(WAIT);
+    const answered = await fireWebhook(server, webhookPath(hello), { name: 'again' });
+    expect(await answered.json()).toEqual({ message: 'Hello, again!' });
+  });
+
   it('fits a laptop-narrow window and is reachable by keyboard', async () => {
     await page.setViewportSize({ width: 820, height: 900 });
     await page.goto(`${server.url}/sessions`);
