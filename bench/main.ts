@@ -11,6 +11,7 @@ const BENCHMARKS: Record<string, () => Promise<Benchmark>> = {
   engine: () => import('./engine.js'),
   replay: () => import('./replay.js'),
   ui: () => import('./ui.js'),
+  api: () => import('./api.js'),
 };
 
 const [name, ...args] = process.argv.slice(2);
