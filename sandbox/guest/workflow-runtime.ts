@@ -915,15 +915,14 @@ export class WorkflowRuntime {
 
   conclude(): Conclusion | typeof RETRY {
     if (!this.stopped && this.checkConditions() > 0) return RETRY;
+    // The trace's last marks are the totals (before the pending commands are handed over).
+    if (this.trace !== undefined) this.markTrace();
     const commands = this.pending.map(({ command, site }) =>
       withSite({ command }, site === undefined ? undefined : siteStack(site)),
     );
     this.pending = [];
     const conclusion: Conclusion = { commands, done: this.done };
-    if (this.trace !== undefined) {
-      this.markTrace();
-      conclusion.trace = this.trace;
-    }
+    if (this.trace !== undefined) conclusion.trace = this.trace;
     if (this.divergence !== undefined) conclusion.divergence = this.divergence;
     if (this.violation !== undefined) conclusion.violation = this.violation;
     return conclusion;

@@ -130,6 +130,26 @@ describe('recorded sessions of the fixture app replay against their build', () =
     );
   });
 
+  it('facts the code had not seen yet are delivered live: what it does next shows as new commands', async () => {
+    const id = await app.start('approval', 60_000);
+    await app.engine.waitFor(id, (s) => s.status === 'waiting', 5000);
+    await app.engine.signal(id, 'decision', { approved: true });
+    await app.engine.result(id);
+    const full = await exported(app.engine, id);
+    // As if exported right after the signal arrived: the journal ends with the fact.
+    const cut = {
+      ...full,
+      events: full.events.slice(0, full.events.findIndex((e) => e.type === 'SignalReceived') + 1),
+    };
+    const result = await replayJournal({ journal: cut, sandbox });
+    expect(result.verdict).toBe('compatible');
+    const signal = result.timeline.find((e) => e.type === 'SignalReceived');
+    expect(signal?.status).toBe('delivered');
+    expect(signal?.newCommands?.map((c) => c.command.kind)).toEqual(['cancelTimer', 'complete']);
+    expect(result.newCommands.map((c) => c.command.kind)).toEqual(['cancelTimer', 'complete']);
+    expect(formatReplayReport(result)).toMatch(/new: complete → \{approved: true\}/);
+  });
+
   it('a journal without its build needs one: the recorded project directory works', async () => {
     const id = await app.start('doubles', 2);
     await app.engine.result(id);
