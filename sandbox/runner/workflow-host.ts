@@ -519,6 +519,8 @@ export function workflowSetup(
     // (The guest reads recorded commands only through compareCommands.)
     setup.recorded = replay.commands.map(({ command }) => {
       if (command.kind !== 'scheduleActivity' && command.kind !== 'startChild') return command;
+      // Already without options (the replayer sends them so): nothing to copy.
+      if (command.options === undefined) return command;
       const { options: _options, ...compared } = command;
       return compared as Command;
     });
