@@ -93,19 +93,29 @@ export interface ReplayResult {
 /** Replays one journal and reports the timeline and the verdict. */
 export async function replayJournal(options: ReplayJournalOptions): Promise<ReplayResult> {
   const started = performance.now();
-  const journal = await loadJournal(options.journal);
   if (options.until !== undefined && (!Number.isInteger(options.until) || options.until < 1)) {
     throw new InvalidReplayOptionError(
       'until',
       `must be a step number (1 or more), got ${String(options.until)}`,
     );
   }
-  const resolved = await resolveBuild(options.build, journal);
-  const sandbox = options.sandbox ?? (await createSandbox({ runners: 1 }));
+  // The runner starts while the journal is read and the project built (time to first output).
+  const starting = options.sandbox === undefined ? createSandbox({ runners: 1 }) : undefined;
+  // A start failure is reported where it is awaited (below), not as an unhandled rejection.
+  starting?.catch(() => undefined);
   try {
+    const journal = await loadJournal(options.journal);
+    const resolved = await resolveBuild(options.build, journal);
+    const sandbox: Sandbox = starting === undefined ? (options.sandbox as Sandbox) : await starting;
     return await replayOn(sandbox, journal, resolved, options, started);
   } finally {
-    if (options.sandbox === undefined) await sandbox.close();
+    if (starting !== undefined) {
+      // Stopped whether or not the replay got to use it.
+      await starting.then(
+        (own) => own.close(),
+        () => undefined,
+      );
+    }
   }
 }
 
