@@ -37,6 +37,7 @@ import { SessionActions } from './SessionActions.js';
 import styles from './pages.module.css';
 
 const PAGE_SIZES = [25, 50, 100];
+const FRESH_MS = 2000;
 
 /** Every session, newest first: filters in the URL, paging and filtering on the server, live. */
 export function Sessions() {
@@ -86,7 +87,12 @@ export function Sessions() {
 
   const refetch = useThrottled(() => void queryClient.invalidateQueries({ queryKey: ['sessions'] }), 1000);
   const live = useSessionChanges(api, filters.project, (session: SessionInfo) => {
-    setFresh((map) => new Map(map).set(session.sessionId, Date.now()));
+    // Rows changed in the last 2 s flash; older marks are dropped so the map stays small.
+    setFresh((map) => {
+      const now = Date.now();
+      const next = new Map([...map].filter(([, at]) => at > now - FRESH_MS));
+      return next.set(session.sessionId, now);
+    });
     refetch();
   });
 
@@ -273,7 +279,7 @@ export function Sessions() {
                 <tr
                   key={s.sessionId}
                   data-session-id={s.sessionId}
-                  className={(fresh.get(s.sessionId) ?? 0) > now - 2000 ? freshRowClass : undefined}
+                  className={(fresh.get(s.sessionId) ?? 0) > now - FRESH_MS ? freshRowClass : undefined}
                 >
                   <td>
                     <IdLink id={s.sessionId} to={`/sessions/${s.sessionId}`} />
