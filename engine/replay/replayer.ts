@@ -12,12 +12,10 @@ import type { ErrorData } from '../../common/index.js';
 import { toErrorData } from '../../common/index.js';
 import type {
   BuildArtifact,
-  Command,
   Divergence,
   InspectOptions,
   InspectorEndpoint,
   IssuedCommand,
-  RecordedCommand,
   ReplayOutcome,
   ReplayRequest,
   Sandbox,
@@ -27,7 +25,7 @@ import type {
 import { BuildFailedError, buildProject, createSandbox, deserializeArtifact } from '../../sandbox/index.js';
 import type { SessionEvent, SessionStartedData } from '../session/events.js';
 import type { JournaledSessionEvent } from '../session/history.js';
-import { commandOf, splitHistory } from '../session/history.js';
+import { commandOf, splitHistory, withoutOptions } from '../session/history.js';
 import { InvalidReplayOptionError, ReplayBuildMissingError } from './errors.js';
 import type { JournalFile } from './journal-file.js';
 import { JOURNAL_FILE_MAGIC, decodeJournalFile, readJournalFile } from './journal-file.js';
@@ -211,14 +209,6 @@ function report(
   if (until !== undefined) result.until = until;
   result.durationMs = performance.now() - started;
   return result;
-}
-
-function withoutOptions(recorded: RecordedCommand): RecordedCommand {
-  const { command } = recorded;
-  if (command.kind !== 'scheduleActivity' && command.kind !== 'startChild') return recorded;
-  const { options: _options, ...compared } = command;
-  // The sandbox reads recorded commands only to compare them, and options are not compared.
-  return { ...recorded, command: compared as Command };
 }
 
 /** The divergence with the recorded command as journaled (options included). */

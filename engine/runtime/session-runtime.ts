@@ -23,7 +23,7 @@ import { eventsForCommands } from '../session/commands.js';
 import type { SessionEvent } from '../session/events.js';
 import { sessionStream } from '../session/events.js';
 import type { JournaledSessionEvent } from '../session/history.js';
-import { splitHistory } from '../session/history.js';
+import { splitHistory, withoutOptions } from '../session/history.js';
 import type { SessionState } from '../session/state.js';
 import { applySessionEvent, foldSession, isFinalStatus } from '../session/state.js';
 import type { ContextCache } from './context-cache.js';
@@ -202,7 +202,9 @@ export class SessionRuntime {
     if (cold) {
       const buildHash = await this.host.buildHash(this.state.buildId);
       const journal = await this.readJournal();
-      const { replay, pending } = splitHistory(journal);
+      const split = splitHistory(journal);
+      const pending = split.pending;
+      const replay = { ...split.replay, commands: split.replay.commands.map(withoutOptions) };
       time = lastJobTime(pending) ?? lastJobTime(replay.jobs) ?? this.state.startedAt;
       activation = {
         sessionId: this.id,

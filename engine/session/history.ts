@@ -129,6 +129,17 @@ export function splitHistory(events: readonly JournaledSessionEvent[]): SplitHis
   return { replay, pending };
 }
 
+/**
+ * A recorded command as the sandbox needs it for matching: options are never compared, so they
+ * are not sent (they are most of a long history's bytes).
+ */
+export function withoutOptions(recorded: RecordedCommand): RecordedCommand {
+  const { command } = recorded;
+  if (command.kind !== 'scheduleActivity' && command.kind !== 'startChild') return recorded;
+  const { options: _options, ...compared } = command;
+  return { ...recorded, command: compared as Command };
+}
+
 /** Builds the replay history of a session from its journal, in journal order. */
 export function replayHistoryOf(
   events: readonly JournaledSessionEvent[],
