@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
 import { createEngine } from '../engine/index.js';
 import type { Engine } from '../engine/index.js';
-import { splitHistory } from '../engine/session/history.js';
+import { splitHistory, withoutOptions } from '../engine/session/history.js';
 import type { JournaledSessionEvent } from '../engine/session/history.js';
 import { openFileEventStore } from '../journal/index.js';
 import { printTable, summarize } from './report.js';
@@ -158,7 +158,10 @@ export async function run(args: string[]): Promise<void> {
     const buildHash = build.hash;
     const times: number[] = [];
     for (let i = 0; i < 5; i++) {
-      const { replay, pending } = splitHistory(journal);
+      const split = splitHistory(journal);
+      // As the engine's cold path sends it: recorded commands without their options.
+      const replay = { ...split.replay, commands: split.replay.commands.map(withoutOptions) };
+      const pending = split.pending;
       const t0 = performance.now();
       const outcome = await engine.sandbox.activate({
         sessionId: `ses_replay${i}`,
