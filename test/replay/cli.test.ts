@@ -7,15 +7,14 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile, cp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 
 import { decodeJournalFile } from '../../engine/index.js';
 import { testApi } from '../api/helpers.js';
+import { finished, ROOT } from '../cli/helpers.js';
 import type { TestApi } from '../api/helpers.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const APP_DIR = join(ROOT, 'test', 'engine', 'fixtures', 'app');
 
 interface Run {
@@ -25,22 +24,12 @@ interface Run {
 }
 
 function whisker(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--no-node-snapshot', '--import', 'tsx', join(ROOT, 'cli', 'main.ts'), ...args],
-      {
-        cwd: ROOT,
-        env: { ...process.env, NO_COLOR: '1', WHISKER_DATA_DIR: dir, ...env },
-      },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  const child = spawn(
+    process.execPath,
+    ['--no-node-snapshot', '--import', 'tsx', join(ROOT, 'cli', 'main.ts'), ...args],
+    { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', WHISKER_DATA_DIR: dir, ...env } },
+  );
+  return finished(child);
 }
 
 let api: TestApi;
