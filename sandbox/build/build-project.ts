@@ -16,12 +16,9 @@ import { NOT_AVAILABLE_HINT } from './import-policy.js';
 import type { BuildDiagnostic } from './diagnostics.js';
 import { BuildFailedError, sortDiagnostics } from './diagnostics.js';
 import type { ExportedFunctionSite } from './exported-functions.js';
-import { listExportedFunctions } from './exported-functions.js';
 import { GUEST_DIR, WHISKER_ROOT, defaultGuestApiTypes } from './guest-api-types.js';
-import { readProjectConfig } from './project-config.js';
 import type { ProjectSnapshot } from './project-files.js';
 import { readProject } from './project-files.js';
-import { typecheckProject } from './typecheck.js';
 
 export type BuildResult =
   | { ok: true; artifact: BuildArtifact; warnings: BuildDiagnostic[]; durationMs: number }
@@ -40,6 +37,8 @@ export async function buildProject(projectDir: string, options?: BuildOptions): 
   if (!read.ok) return { ok: false, diagnostics: sortDiagnostics(read.diagnostics) };
   const { snapshot } = read;
 
+  const { listExportedFunctions, readProjectConfig, typecheckProject } =
+    await import('./typescript-steps.js');
   const config = readProjectConfig(snapshot);
   const diagnostics: BuildDiagnostic[] = [...read.warnings, ...config.diagnostics];
 

@@ -15,4 +15,4 @@ export {
 export { computeArtifactHash } from './artifact-hash.js';
 export { isActivityModulePath, isSourcePath, classifyFile, SOURCE_EXTENSIONS } from './file-kinds.js';
 export type { FileKind } from './file-kinds.js';
-export { clearTypecheckCache } from './typecheck.js';
+export { clearTypecheckCache } from './typecheck-cache.js';

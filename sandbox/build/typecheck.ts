@@ -21,6 +21,7 @@ import { tsDiagnostic } from './project-config.js';
 import type { ProjectSnapshot } from './project-files.js';
 import { isInside } from './project-files.js';
 import { sandboxEnvDeclarations } from './sandbox-env.js';
+import { sharedSourceFiles, sharedTexts } from './typecheck-cache.js';
 
 export interface TypecheckInput {
   snapshot: ProjectSnapshot;
@@ -66,20 +67,6 @@ const EMIT_OPTIONS: readonly (keyof ts.CompilerOptions)[] = [
   'inlineSourceMap',
   'inlineSources',
 ];
-
-/**
- * Parsed files outside the project, kept across builds. Parsing depends on the language version,
- * the module format and the options that change binding, so all are part of the key.
- */
-const sharedSourceFiles = new Map<string, { version: string; sourceFile: ts.SourceFile }>();
-/** Text and existence of files outside the project, by path (lib files never change). */
-const sharedTexts = new Map<string, { version: string; text: string | undefined }>();
-
-/** Drops the parsed lib and guest files kept across builds (the next check is a cold one). */
-export function clearTypecheckCache(): void {
-  sharedSourceFiles.clear();
-  sharedTexts.clear();
-}
 
 export function compilerOptionsFor(config: ProjectConfig, guest: GuestApiTypes): ts.CompilerOptions {
   const options: ts.CompilerOptions =
