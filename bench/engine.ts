@@ -128,6 +128,18 @@ export async function run(args: string[]): Promise<void> {
     });
     rows.push({ metric: `RSS engine with ${sleeping} sleeping`, value: after.engine, unit: 'MB' });
     rows.push({ metric: `RSS runners with ${sleeping} sleeping`, value: after.runners, unit: 'MB' });
+    const listTimes: number[] = [];
+    for (let i = 0; i < 21; i++) {
+      const t0 = performance.now();
+      const first = engine.listSessions({ limit: 50 });
+      engine.listSessions({ limit: 50, status: 'waiting', cursor: first.nextCursor });
+      listTimes.push((performance.now() - t0) / 2);
+    }
+    rows.push({
+      metric: `list 50 newest of ${sleeping} sessions, p50`,
+      value: summarize(listTimes).p50,
+      unit: 'ms',
+    });
     rows.push({
       metric: `RSS total growth`,
       value: after.engine + after.runners - before.engine - before.runners,

@@ -51,6 +51,7 @@ import type { SessionStats, StatsOptions } from '../platform/stats.js';
 import type { SessionHost } from './session-runtime.js';
 import { SessionRuntime } from './session-runtime.js';
 import { TimerQueue } from './timer-queue.js';
+import { newestPage } from './newest-page.js';
 
 export interface EngineOptions {
   /**
@@ -635,35 +636,26 @@ export class Engine {
       options.status === undefined
         ? undefined
         : new Set(Array.isArray(options.status) ? options.status : [options.status]);
-    const matches: SessionRuntime[] = [];
-    for (const session of this.sessions.values()) {
+    const matches = (session: SessionRuntime): boolean => {
       const s = session.state;
-      if (statuses !== undefined && !statuses.has(this.statusOf(session))) continue;
-      if (options.entry !== undefined && s.entry !== options.entry) continue;
+      if (statuses !== undefined && !statuses.has(this.statusOf(session))) return false;
+      if (options.entry !== undefined && s.entry !== options.entry) return false;
       if (
         options.buildId !== undefined &&
         s.buildId !== options.buildId &&
         s.startBuildId !== options.buildId
       )
-        continue;
-      if (options.projectId !== undefined && s.projectId !== options.projectId) continue;
-      if (options.deploymentId !== undefined && s.deploymentId !== options.deploymentId) continue;
-      if (options.startedAfter !== undefined && s.startedAt < options.startedAfter) continue;
-      if (options.startedBefore !== undefined && s.startedAt >= options.startedBefore) continue;
-      matches.push(session);
-    }
+        return false;
+      if (options.projectId !== undefined && s.projectId !== options.projectId) return false;
+      if (options.deploymentId !== undefined && s.deploymentId !== options.deploymentId) return false;
+      if (options.startedAfter !== undefined && s.startedAt < options.startedAfter) return false;
+      if (options.startedBefore !== undefined && s.startedAt >= options.startedBefore) return false;
+      return true;
+    };
     // Newest first; ids are ULIDs, so the id breaks ties in start time.
-    matches.sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
-    let start = 0;
-    if (options.cursor !== undefined) {
-      const cursor = options.cursor;
-      start = matches.findIndex((s) => s.id < cursor);
-      if (start < 0) start = matches.length;
-    }
-    const page = matches.slice(start, start + limit);
-    const result: SessionPage = { sessions: page.map((s) => this.info(s)), total: matches.length };
-    const last = page[page.length - 1];
-    if (last !== undefined && start + limit < matches.length) result.nextCursor = last.id;
+    const page = newestPage(this.sessions.values(), matches, limit, options.cursor);
+    const result: SessionPage = { sessions: page.items.map((s) => this.info(s)), total: page.total };
+    if (page.nextCursor !== undefined) result.nextCursor = page.nextCursor;
     return result;
   }
 
