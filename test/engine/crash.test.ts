@@ -1,13 +1,14 @@
 /**
  * Crash recovery with real processes: an engine child process runs 200 sessions × 20 steps on the
- * file store; we SIGKILL it at random moments, many times, restarting it each time. In the end every
- * session completed with the right result, every effect is accounted for by the journal (at most
- * one extra per activity per killed incarnation: the attempt in flight at the kill), and the journal
- * reopens clean.
+ * file store; we SIGKILL it at random points of its progress, many times, restarting it each time.
+ * In the end every session completed with the right result, every effect is accounted for by the
+ * journal (at most one extra per activity per killed incarnation: the attempt in flight at the
+ * kill), and the journal reopens clean.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
+import { statSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -84,6 +85,27 @@ function runnersOf(pid: number | undefined): number[] {
   }
 }
 
+/** About the length of one line of the effects file (`s123:4 5\n`). */
+const EFFECT_BYTES = 10;
+
+function sizeOf(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0; // no effect recorded yet
+  }
+}
+
+/** Resolves once `file` has grown by `bytes`, or the child has ended. */
+async function progressed(file: string, from: number, bytes: number, ended: Promise<boolean>): Promise<void> {
+  let over = false;
+  ended.then(
+    () => (over = true),
+    () => (over = true),
+  );
+  while (!over && sizeOf(file) < from + bytes) await new Promise((resolve) => setTimeout(resolve, 2));
+}
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -102,8 +124,14 @@ it('survives repeated SIGKILLs with every effect accounted for', { timeout: 240_
     const run = startChild(incarnation, effectsFile);
     await run.ready;
     orphans.push(...runnersOf(run.child.pid));
-    // Kill soon after start: the whole workload takes about a second once warm, so each kill lands mid-work.
-    await new Promise((resolve) => setTimeout(resolve, 20 + Math.random() * 300));
+    // Kill after a random amount of progress (0 to ~150 effects), not after a random time: however
+    // fast the machine, each kill lands mid-work and the 4,000 steps outlast all the kills.
+    await progressed(
+      effectsFile,
+      sizeOf(effectsFile),
+      Math.floor(Math.random() * 150) * EFFECT_BYTES,
+      run.done,
+    );
     run.child.kill('SIGKILL');
     const finished = await run.done;
     if (finished) break;

@@ -9,6 +9,7 @@
 import { appendFileSync } from 'node:fs';
 import { createEngine } from '../../../engine/index.js';
 import { openFileEventStore } from '../../../journal/index.js';
+import { buildProjectOrThrow } from '../../../sandbox/index.js';
 
 const [dir, effectsFile, incarnation, sessionsText, stepsText, projectDir] = process.argv.slice(2) as [
   string,
@@ -21,6 +22,9 @@ const [dir, effectsFile, incarnation, sessionsText, stepsText, projectDir] = pro
 const sessions = Number(sessionsText);
 const steps = Number(stepsText);
 
+// Built before the engine starts: recovery resumes sessions at once, and a build after it (the
+// TypeScript compiler loads on the first build) would let them run far before `ready`.
+const { artifact } = await buildProjectOrThrow(projectDir, { typecheck: false });
 const store = await openFileEventStore({ dir, durability: 'always' });
 const engine = await createEngine({
   store,
@@ -32,7 +36,7 @@ const engine = await createEngine({
     },
   },
 });
-const build = await engine.loadProject(projectDir);
+const build = await engine.loadBuild(artifact);
 // Recovery is done and recovered sessions are running: from here on, a kill can land anywhere.
 process.stdout.write('ready\n');
 // Start every session (idempotent: sessions started by an earlier incarnation are found, not doubled).
