@@ -18,6 +18,7 @@ import {
 import type { Sandbox } from '../../sandbox/index.js';
 import { sharedSandbox, testEngine } from '../engine/helpers.js';
 import type { TestEngine } from '../engine/helpers.js';
+import { ACTIVITIES, CATALOGUE, V1_LINES } from '../engine/nondeterminism-catalogue.js';
 import { record, replayFixture } from './helpers.js';
 import type { ReplayFixture } from './helpers.js';
 
@@ -169,133 +170,7 @@ describe('recorded sessions of the fixture app replay against their build', () =
 });
 
 // ---------------------------------------------------------------------------------------------
-// The non-determinism catalogue (the same variants as test/engine/nondeterminism.test.ts).
-
-const ACTIVITIES = `
-export async function a(n: number) { return n; }
-export async function a2(n: number) { return n; }
-export async function b(n: number) { return n; }
-export async function c(n: number) { return n; }
-`;
-
-const V1_LINES = [
-  "import { executeChild, nextSignal, sleep } from 'whisker/workflow';",
-  "import { a, b, c } from './activities';",
-  'export async function child(n: number) { return n * 2; }',
-  'export async function flow() {',
-  '  await a(1);',
-  '  await b(2);',
-  '  await sleep(10);',
-  "  await executeChild('workflows.ts:child', { input: 1 });",
-  "  await nextSignal('go');",
-  '  await c(3);',
-  "  return 'done';",
-  '}',
-];
-
-interface Variant {
-  name: string;
-  edit: (lines: string[]) => string[];
-  step: number;
-  recordedKind: string;
-  issuedKind?: string;
-  paths?: string[];
-  line?: number;
-}
-
-const replace = (from: string, to: string) => (lines: string[]) => lines.map((l) => (l === from ? to : l));
-
-const CATALOGUE: Variant[] = [
-  {
-    name: 'reordered activities',
-    edit: (lines) =>
-      lines.map((l) =>
-        l === '  await a(1);' ? '  await b(2);' : l === '  await b(2);' ? '  await a(1);' : l,
-      ),
-    step: 1,
-    recordedKind: 'scheduleActivity',
-    issuedKind: 'scheduleActivity',
-    paths: ['name', 'args[0]'],
-    line: 5,
-  },
-  {
-    name: 'renamed activity',
-    edit: (lines) =>
-      replace('  await a(1);', '  await a2(1);')(lines).map((l) => l.replace('{ a, b, c }', '{ a2, b, c }')),
-    step: 1,
-    recordedKind: 'scheduleActivity',
-    issuedKind: 'scheduleActivity',
-    paths: ['name'],
-    line: 5,
-  },
-  {
-    name: 'changed activity arguments',
-    edit: replace('  await b(2);', '  await b(20);'),
-    step: 2,
-    recordedKind: 'scheduleActivity',
-    issuedKind: 'scheduleActivity',
-    paths: ['args[0]'],
-    line: 6,
-  },
-  {
-    name: 'added timer',
-    edit: (lines) => [...lines.slice(0, 5), '  await sleep(5);', ...lines.slice(5)],
-    step: 2,
-    recordedKind: 'scheduleActivity',
-    issuedKind: 'startTimer',
-    line: 6,
-  },
-  {
-    name: 'changed timer duration',
-    edit: replace('  await sleep(10);', '  await sleep(20);'),
-    step: 3,
-    recordedKind: 'startTimer',
-    issuedKind: 'startTimer',
-    paths: ['durationMs'],
-    line: 7,
-  },
-  {
-    name: 'removed step',
-    edit: (lines) => lines.filter((l) => l !== '  await b(2);'),
-    step: 2,
-    recordedKind: 'scheduleActivity',
-    issuedKind: 'startTimer',
-  },
-  {
-    name: 'changed child input',
-    edit: replace(
-      "  await executeChild('workflows.ts:child', { input: 1 });",
-      "  await executeChild('workflows.ts:child', { input: 2 });",
-    ),
-    step: 4,
-    recordedKind: 'startChild',
-    issuedKind: 'startChild',
-    paths: ['input'],
-    line: 8,
-  },
-  {
-    name: 'changed child entry point',
-    edit: (lines) => [
-      ...replace(
-        "  await executeChild('workflows.ts:child', { input: 1 });",
-        "  await executeChild('workflows.ts:other', { input: 1 });",
-      )(lines),
-      'export async function other(n: number) { return n; }',
-    ],
-    step: 4,
-    recordedKind: 'startChild',
-    issuedKind: 'startChild',
-    paths: ['entry'],
-    line: 8,
-  },
-  {
-    name: 'removed the last steps',
-    edit: (lines) => [...lines.slice(0, 6), "  return 'early';", '}'],
-    step: 3,
-    recordedKind: 'startTimer',
-    issuedKind: 'complete',
-  },
-];
+// The non-determinism catalogue (shared with test/engine/nondeterminism.test.ts).
 
 describe('the non-determinism catalogue, replayed offline against the changed project', () => {
   let journal: JournalFile;
