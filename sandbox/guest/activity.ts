@@ -8,12 +8,12 @@
  * is discarded and retried per the workflow's retry policy. Activities run at least once: use
  * `activityInfo()` (`sessionId`, `seq`) to build idempotency keys.
  */
-import type { LogLevel } from '../protocol.js';
 import type { ActivityInfo } from '../protocol.js';
 import { activityRuntime } from './activity-runtime.js';
 import { ApplicationFailure, CancelledFailure, isCancellation } from './failures.js';
 import type { ApplicationFailureOptions } from './failures.js';
-import { formatLogArgs } from './log-format.js';
+import { createLogger } from './logger.js';
+import type { Logger } from './logger.js';
 import { readResourceBytes, readResourceText } from './resources.js';
 
 export type { ActivityInfo, ApplicationFailureOptions };
@@ -72,24 +72,7 @@ export function readTextResource(path: string): string {
   return readResourceText(path);
 }
 
-export interface Logger {
-  debug(message: string, attributes?: Record<string, unknown>): void;
-  info(message: string, attributes?: Record<string, unknown>): void;
-  warn(message: string, attributes?: Record<string, unknown>): void;
-  error(message: string, attributes?: Record<string, unknown>): void;
-}
-
-function logAt(level: LogLevel): (message: string, attributes?: Record<string, unknown>) => void {
-  return (message, attributes) => {
-    const text = attributes === undefined ? formatLogArgs([message]) : formatLogArgs([message, attributes]);
-    activityRuntime('log').log(level, text);
-  };
-}
+export type { Logger };
 
 /** The activity's logs (`console.*` goes here too). */
-export const log: Logger = Object.freeze({
-  debug: logAt('debug'),
-  info: logAt('info'),
-  warn: logAt('warn'),
-  error: logAt('error'),
-});
+export const log: Logger = createLogger((level, text) => activityRuntime('log').log(level, text));

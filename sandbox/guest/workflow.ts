@@ -12,7 +12,7 @@
  */
 import type { Duration } from '../../common/index.js';
 import { parseDuration } from '../../common/index.js';
-import type { HttpResponseData, LogLevel, WorkflowInfo } from '../protocol.js';
+import type { HttpResponseData, WorkflowInfo } from '../protocol.js';
 import type { ActivityOptions, RetryOptions } from './activity-options.js';
 import { compileActivityOptions } from './activity-options.js';
 import type { ActivityOptions as CompiledActivityOptions } from '../protocol.js';
@@ -20,7 +20,8 @@ import { CancellationScope } from './cancellation-scope.js';
 import type { CancellationScopeOptions } from './cancellation-scope.js';
 import { ApplicationFailure, CancelledFailure, InvalidArgumentError, isCancellation } from './failures.js';
 import type { ApplicationFailureOptions } from './failures.js';
-import { formatLogArgs } from './log-format.js';
+import { createLogger } from './logger.js';
+import type { Logger } from './logger.js';
 import { uuid4From } from './prng.js';
 import { readResourceBytes, readResourceText } from './resources.js';
 import { assertSerializable } from './serializable.js';
@@ -350,24 +351,7 @@ export function readTextResource(path: string): string {
 // ---------------------------------------------------------------------------------------------
 // Logging.
 
-export interface Logger {
-  debug(message: string, attributes?: Record<string, unknown>): void;
-  info(message: string, attributes?: Record<string, unknown>): void;
-  warn(message: string, attributes?: Record<string, unknown>): void;
-  error(message: string, attributes?: Record<string, unknown>): void;
-}
-
-function logAt(level: LogLevel): (message: string, attributes?: Record<string, unknown>) => void {
-  return (message, attributes) => {
-    const text = attributes === undefined ? formatLogArgs([message]) : formatLogArgs([message, attributes]);
-    workflowRuntime('log').log(level, text);
-  };
-}
+export type { Logger };
 
 /** Journaled logs of the session (dropped while replaying, so each line is recorded once). */
-export const log: Logger = Object.freeze({
-  debug: logAt('debug'),
-  info: logAt('info'),
-  warn: logAt('warn'),
-  error: logAt('error'),
-});
+export const log: Logger = createLogger((level, text) => workflowRuntime('log').log(level, text));
