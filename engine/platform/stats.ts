@@ -5,6 +5,7 @@
  */
 import type { SessionInfo } from '../runtime/engine.js';
 import type { SessionStatus } from '../session/state.js';
+import { zeroStatusCounts } from '../session/state.js';
 
 export interface StatsOptions {
   projectId?: string;
@@ -60,15 +61,7 @@ export function sessionStats(
   eventTime: (eventId: string) => number | undefined,
   options: StatsOptions = {},
 ): SessionStats {
-  const byStatus: Record<SessionStatus, number> = {
-    created: 0,
-    running: 0,
-    waiting: 0,
-    completed: 0,
-    failed: 0,
-    stopped: 0,
-    parked: 0,
-  };
+  const byStatus: Record<SessionStatus, number> = zeroStatusCounts();
   const durations: number[] = [];
   const delays: number[] = [];
   const bucketMs = options.bucketMs ?? HOUR;

@@ -36,7 +36,7 @@ import { SESSION_EVENT_TYPES, SESSION_STREAM_PREFIX, sessionStream } from '../se
 import type { JournaledSessionEvent } from '../session/history.js';
 import { jobsOf } from '../session/history.js';
 import type { SessionState, SessionStatus } from '../session/state.js';
-import { applySessionEvent, initialSessionState, isFinalStatus } from '../session/state.js';
+import { applySessionEvent, initialSessionState, isFinalStatus, zeroStatusCounts } from '../session/state.js';
 import type { ActivityEnvironment, HostActivityFunction } from './activity-executor.js';
 import { ActivityExecutor, checkStorable } from './activity-executor.js';
 import type { BuildCreatedData, BuildInfo } from './builds.js';
@@ -693,15 +693,7 @@ export class Engine {
   }
 
   metrics(): EngineMetrics {
-    const sessions: Record<SessionStatus, number> = {
-      created: 0,
-      running: 0,
-      waiting: 0,
-      completed: 0,
-      failed: 0,
-      stopped: 0,
-      parked: 0,
-    };
+    const sessions: Record<SessionStatus, number> = zeroStatusCounts();
     for (const session of this.sessions.values()) sessions[this.statusOf(session)]++;
     return {
       sessions,

@@ -21,6 +21,11 @@ export function isFinalStatus(status: SessionStatus): boolean {
   return FINAL_STATUSES.has(status);
 }
 
+/** A count per status, all zero: the start of every tally by status. */
+export function zeroStatusCounts(): Record<SessionStatus, number> {
+  return { created: 0, running: 0, waiting: 0, completed: 0, failed: 0, stopped: 0, parked: 0 };
+}
+
 export interface PendingActivity {
   seq: number;
   name: string;
