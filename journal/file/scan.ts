@@ -154,10 +154,7 @@ async function damaged(
   if (!isLast) throw new JournalCorruptedError(segment.fileName, offset, reason);
   if (await allZero(io, segment, offset, fileSize)) {
     // Preallocated space after the last record (the writer zero-fills ahead of itself).
-    await io.ftruncate(segment.fd, batchStart);
-    await io.fdatasync(segment.fd);
-    segment.size = batchStart;
-    segment.committedSize = batchStart;
+    await truncateSegment(io, segment, batchStart);
     return { truncatedBytes: offset - batchStart };
   }
   const valid = await findValidRecordAfter(io, segment, offset + 1, fileSize);
@@ -181,11 +178,16 @@ async function tornTail(
   reason: string,
 ): Promise<Omit<ScanResult, 'scannedBytes'>> {
   if (!isLast) throw new JournalCorruptedError(segment.fileName, offset, reason);
-  await io.ftruncate(segment.fd, batchStart);
-  await io.fdatasync(segment.fd);
-  segment.size = batchStart;
-  segment.committedSize = batchStart;
+  await truncateSegment(io, segment, batchStart);
   return { truncatedBytes: fileSize - batchStart };
+}
+
+/** Cuts the last segment durably at `size`, the end of its last whole batch. */
+async function truncateSegment(io: JournalIo, segment: Segment, size: number): Promise<void> {
+  await io.ftruncate(segment.fd, size);
+  await io.fdatasync(segment.fd);
+  segment.size = size;
+  segment.committedSize = size;
 }
 
 /** True when every byte of `[from, end)` is zero. */
