@@ -538,20 +538,7 @@ export class Platform {
     const built = await this.buildFiles(files);
     const sourcesHash = project.sourcesHash;
     if (!built.ok) {
-      const buildId = newId('build');
-      await this.appendProject(project.projectId, () => [
-        {
-          type: 'BuildFailed',
-          data: {
-            buildId,
-            sourcesHash,
-            diagnostics: built.diagnostics,
-            durationMs: Date.now() - started,
-            time: Date.now(),
-          },
-        },
-      ]);
-      return this.requireBuild(buildId);
+      return this.recordFailedBuild(project.projectId, sourcesHash, built.diagnostics, started);
     }
     const checked = checkManifest(
       this.manifestText(files),
@@ -563,20 +550,7 @@ export class Platform {
       { file: MANIFEST_FILE },
     );
     if (checked.manifest === undefined || hasErrors(checked.diagnostics)) {
-      const buildId = newId('build');
-      await this.appendProject(project.projectId, () => [
-        {
-          type: 'BuildFailed',
-          data: {
-            buildId,
-            sourcesHash,
-            diagnostics: checked.diagnostics,
-            durationMs: Date.now() - started,
-            time: Date.now(),
-          },
-        },
-      ]);
-      return this.requireBuild(buildId);
+      return this.recordFailedBuild(project.projectId, sourcesHash, checked.diagnostics, started);
     }
     const info = await this.engine.loadBuild(built.artifact, { projectId: project.projectId });
     if (project.builds.has(info.buildId)) return this.requireBuild(info.buildId);
@@ -595,6 +569,20 @@ export class Platform {
       },
     ]);
     return this.requireBuild(info.buildId);
+  }
+  /** Journals a failed build of the project with what failed it; returns its record. */
+  private async recordFailedBuild(
+    projectId: string,
+    sourcesHash: string,
+    diagnostics: BuildDiagnostic[],
+    started: number,
+  ): Promise<BuildRecord> {
+    const buildId = newId('build');
+    const time = Date.now();
+    await this.appendProject(projectId, () => [
+      { type: 'BuildFailed', data: { buildId, sourcesHash, diagnostics, durationMs: time - started, time } },
+    ]);
+    return this.requireBuild(buildId);
   }
 
   requireBuild(buildId: string): BuildRecord {
