@@ -56,18 +56,8 @@ export interface JournalFile {
   build?: BuildArtifact;
 }
 
-interface Header {
-  format: string;
-  version: number;
-  sessionId: string;
-  entry: string;
-  buildId: string;
-  buildHash: string;
-  startBuildId?: string;
-  status?: string;
-  exportedAt: number;
-  eventCount: number;
-}
+/** The file's first record: the journal's fields but its events and build, and how many events follow. */
+type Header = Omit<JournalFile, 'events' | 'build'> & { format: string; eventCount: number };
 
 export type JournalFileFormat = 'binary' | 'json';
 
