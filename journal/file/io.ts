@@ -13,6 +13,8 @@ export interface JournalIo {
   write(fd: number, buffer: Uint8Array, offset: number, length: number, position: number): Promise<number>;
   read(fd: number, buffer: Uint8Array, offset: number, length: number, position: number): Promise<number>;
   fdatasync(fd: number): Promise<void>;
+  /** Synchronous `fdatasync` on the calling thread: a lone commit's sync without the thread-pool hop. */
+  fdatasyncSync(fd: number): void;
   fsync(fd: number): Promise<void>;
   ftruncate(fd: number, length: number): Promise<void>;
   fstatSize(fd: number): Promise<number>;
@@ -49,6 +51,7 @@ export const nodeIo: JournalIo = {
     ),
   fdatasync: (fd) =>
     new Promise((resolve, reject) => fs.fdatasync(fd, (error) => (error ? reject(error) : resolve()))),
+  fdatasyncSync: (fd) => fs.fdatasyncSync(fd),
   fsync: (fd) =>
     new Promise((resolve, reject) => fs.fsync(fd, (error) => (error ? reject(error) : resolve()))),
   ftruncate: (fd, length) =>

@@ -138,36 +138,91 @@ describe('file journal', () => {
     await damaged.close();
   });
 
-  it('fences the store after an fsync EIO: pending and later appends reject, nothing more is acknowledged', async () => {
+  it.each([
+    ['a group commit (thread-pool sync)', 5],
+    ['a lone append (inline sync)', 1],
+  ])(
+    'fences the store after an fsync EIO in %s: pending and later appends reject, nothing more is acknowledged',
+    async (_path, concurrent) => {
+      const dir = await tempDir();
+      let failSyncs = false;
+      const eio = (): Error => Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' });
+      const io: JournalIo = {
+        ...nodeIo,
+        fdatasync: (fd) => (failSyncs ? Promise.reject(eio()) : nodeIo.fdatasync(fd)),
+        fdatasyncSync: (fd) => {
+          if (failSyncs) throw eio();
+          nodeIo.fdatasyncSync(fd);
+        },
+      };
+      const store = await openFileEventStore({ dir, durability: 'always', io });
+      await store.append('s', [{ type: 'Before', data: 1 }]);
+      failSyncs = true;
+      const pending = Array.from({ length: concurrent }, (_, i) =>
+        store.append(`p-${i}`, [{ type: 'During', data: i }]),
+      );
+      for (const attempt of pending)
+        await expect(attempt).rejects.toMatchObject({ code: 'STORE_FAILED', name: 'StoreFailedError' });
+      failSyncs = false; // even when the disk "recovers", the store stays fenced
+      await expect(store.append('s', [{ type: 'After', data: 2 }])).rejects.toMatchObject({
+        code: 'STORE_FAILED',
+      });
+      await expect(store.deleteStream('s')).rejects.toMatchObject({ code: 'STORE_FAILED' });
+      expect((await store.readStream('s')).map((e) => e.type)).toEqual(['Before']);
+      await store.close();
+      // Reopening recovers from what is on disk.
+      const reopened = await openFileEventStore({ dir });
+      expect((await reopened.readStream('s')).map((e) => e.type)).toEqual(['Before']);
+      await reopened.append('s', [{ type: 'After', data: 2 }], { expectedRevision: 0 });
+      await reopened.close();
+    },
+  );
+
+  it('syncs a lone append inline and a group in the thread pool; slow syncs all go to the pool', async () => {
     const dir = await tempDir();
-    let failSyncs = false;
+    let delayMs = 0;
+    const calls = { inline: 0, pool: 0 };
+    const pause = (): void => {
+      if (delayMs > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, delayMs);
+    };
     const io: JournalIo = {
       ...nodeIo,
-      fdatasync: (fd) =>
-        failSyncs
-          ? Promise.reject(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }))
-          : nodeIo.fdatasync(fd),
+      fdatasync: async (fd) => {
+        calls.pool++;
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        return nodeIo.fdatasync(fd);
+      },
+      fdatasyncSync: (fd) => {
+        calls.inline++;
+        pause();
+        nodeIo.fdatasyncSync(fd);
+      },
     };
-    const store = await openFileEventStore({ dir, durability: 'always', io });
-    await store.append('s', [{ type: 'Before', data: 1 }]);
-    failSyncs = true;
-    const pending = Array.from({ length: 5 }, (_, i) =>
-      store.append(`p-${i}`, [{ type: 'During', data: i }]),
+    const store = await openFileEventStore({ dir, durability: 'always', io, preallocate: false });
+    await store.checkpoint();
+    const reset = (): void => {
+      calls.inline = 0;
+      calls.pool = 0;
+    };
+    reset();
+    for (let i = 0; i < 5; i++) await store.append('lone', [{ type: 'E', data: i }]);
+    expect(calls).toEqual({ inline: 5, pool: 0 });
+    reset();
+    await Promise.all(Array.from({ length: 8 }, (_, i) => store.append(`g-${i}`, [{ type: 'E', data: i }])));
+    expect(calls).toEqual({ inline: 0, pool: 1 });
+    // A slow disk (10 ms a sync): after a few syncs the average passes the bound and lone appends
+    // stop holding the event loop.
+    delayMs = 10;
+    for (let i = 0; i < 20; i++) await store.append('slow', [{ type: 'E', data: i }]);
+    expect(calls.inline).toBeGreaterThan(0);
+    expect(calls.inline).toBeLessThan(20);
+    reset();
+    await store.append('slow', [{ type: 'E', data: 20 }]);
+    expect(calls).toEqual({ inline: 0, pool: 1 });
+    expect((await store.readStream('slow')).map((e) => e.data)).toEqual(
+      Array.from({ length: 21 }, (_, i) => i),
     );
-    for (const attempt of pending)
-      await expect(attempt).rejects.toMatchObject({ code: 'STORE_FAILED', name: 'StoreFailedError' });
-    failSyncs = false; // even when the disk "recovers", the store stays fenced
-    await expect(store.append('s', [{ type: 'After', data: 2 }])).rejects.toMatchObject({
-      code: 'STORE_FAILED',
-    });
-    await expect(store.deleteStream('s')).rejects.toMatchObject({ code: 'STORE_FAILED' });
-    expect((await store.readStream('s')).map((e) => e.type)).toEqual(['Before']);
     await store.close();
-    // Reopening recovers from what is on disk.
-    const reopened = await openFileEventStore({ dir });
-    expect((await reopened.readStream('s')).map((e) => e.type)).toEqual(['Before']);
-    await reopened.append('s', [{ type: 'After', data: 2 }], { expectedRevision: 0 });
-    await reopened.close();
   });
 
   it('shares one fdatasync among concurrent appends (group commit)', async () => {
@@ -191,7 +246,11 @@ describe('file journal', () => {
   it('syncs at most every batchIntervalMs with durability batch', async () => {
     const dir = await tempDir();
     let syncs = 0;
-    const io: JournalIo = { ...nodeIo, fdatasync: (fd) => (syncs++, nodeIo.fdatasync(fd)) };
+    const io: JournalIo = {
+      ...nodeIo,
+      fdatasync: (fd) => (syncs++, nodeIo.fdatasync(fd)),
+      fdatasyncSync: (fd) => (syncs++, nodeIo.fdatasyncSync(fd)),
+    };
     const store = await openFileEventStore({
       dir,
       durability: 'batch',
