@@ -142,6 +142,12 @@ export interface WorkflowInit {
   info: WorkflowInfo;
   /** Seed of the session's PRNG (`Math.random`, `crypto.*`, `uuid4()`), recorded in the journal. */
   randomSeed: string;
+  /**
+   * Whether issued commands carry the user's source location (`IssuedCommand.source`); default
+   * true. Each costs a stack capture and a source-map lookup, so a caller that does not use them
+   * (the engine journals none) turns them off. A divergence always names its source.
+   */
+  commandSources?: boolean;
 }
 
 /** A recorded command with where it sits in the journal. */

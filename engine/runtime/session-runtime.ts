@@ -208,7 +208,7 @@ export class SessionRuntime {
       time = lastJobTime(pending) ?? lastJobTime(replay.jobs) ?? this.state.startedAt;
       activation = {
         sessionId: this.id,
-        init: { buildHash, info: this.workflowInfo(), randomSeed: this.state.seed },
+        init: { buildHash, info: this.workflowInfo(), randomSeed: this.state.seed, commandSources: false },
         replay,
         jobs: pending,
       };

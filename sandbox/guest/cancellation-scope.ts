@@ -162,8 +162,30 @@ export function setCurrentCancellationScope(scope: CancellationScope): void {
   currentScope = scope;
 }
 
-/** Runtime side: installs the root scope and timer hooks. */
-export function initCancellationScopes(root: CancellationScope, runtime: ScopeRuntime): void {
-  currentScope = root;
-  scopeRuntime = runtime;
+/**
+ * Runtime side: a session's scopes, as swapped in and out when the sessions of a shared context
+ * take turns (see `enterWorkflowRuntime`): the scope current when its code last ran, and its timer hooks.
+ */
+export interface ScopeState {
+  current: CancellationScope | undefined;
+  runtime: ScopeRuntime | undefined;
+}
+
+/** Runtime side: makes `next` the scope state in force; returns the one it replaces. */
+export function swapCancellationScopes(next: ScopeState): ScopeState {
+  const previous: ScopeState = { current: currentScope, runtime: scopeRuntime };
+  currentScope = next.current;
+  scopeRuntime = next.runtime;
+  return previous;
+}
+
+/** Runtime side: a session's root scope (no parent, whichever session's scope is current now). */
+export function createRootScope(): CancellationScope {
+  const saved = currentScope;
+  currentScope = undefined;
+  try {
+    return new CancellationScope({ cancellable: true });
+  } finally {
+    currentScope = saved;
+  }
 }

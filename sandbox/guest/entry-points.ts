@@ -1,6 +1,6 @@
 /**
- * The calls the runner makes into a context's runtime (one `dispatch(op, arg)` function per
- * context, so one `Reference` per context). Shared by the guest runtime and the runner; no imports.
+ * The calls the runner makes into a context's runtime (one `dispatch` function per context, so
+ * one `Reference` per context). Shared by the guest runtime and the runner; no imports.
  */
 
 /** Filenames scripts are compiled under: stack frames show these, and the runner maps them. */
@@ -9,8 +9,12 @@ export const ACTIVITY_RUNTIME_FILE = 'whisker:///runtime/activity.js';
 export const WORKFLOW_BUNDLE_FILE = 'whisker:///bundle/workflow.js';
 export const ACTIVITY_BUNDLE_FILE = 'whisker:///bundle/activity.js';
 
+/**
+ * Calls into a workflow context: `dispatch(op, arg, session)`, where `session` is the number the
+ * runner gave the session in that context (contexts are shared by the sessions of a shard).
+ */
 export const WorkflowOp = {
-  /** arg: the bundle's factory function. → `{ ok: true } | { ok: false, error, code }` */
+  /** arg: the bundle's factory function, once per context (no session). */
   bundle: 0,
   /** arg: a Job. → DELIVERED | RETRY | STOPPED */
   job: 1,
@@ -24,6 +28,10 @@ export const WorkflowOp = {
   replayNext: 5,
   /** → RawStateSnapshot (replay debugging) */
   snapshot: 6,
+  /** arg: WorkflowRuntimeSetup. Creates the session and runs the bundle for it. → BundleAnswer */
+  create: 7,
+  /** Forgets the session (its context was evicted). */
+  release: 8,
 } as const;
 
 export const ActivityOp = {

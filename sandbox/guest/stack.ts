@@ -17,6 +17,9 @@ let userPrepare: unknown;
 /** undefined: the user's formatter; 'default': V8's own text. */
 let mode: undefined | 'default';
 
+/** Frames kept in error stacks unless user code changes `Error.stackTraceLimit`. */
+const DEFAULT_STACK_TRACE_LIMIT = 30;
+
 /** Installs the accessor once per context, before user code runs. */
 export function installStackControl(): void {
   const error = Error as unknown as Record<string, unknown>;
@@ -29,7 +32,29 @@ export function installStackControl(): void {
       userPrepare = value;
     },
   });
-  (Error as unknown as V8ErrorConstructor).stackTraceLimit = 30;
+  (Error as unknown as V8ErrorConstructor).stackTraceLimit = DEFAULT_STACK_TRACE_LIMIT;
+}
+
+/**
+ * What user code may set on `Error` (its formatter and frame limit). In a context shared by
+ * several sessions each keeps its own: they are swapped with the session (`swapStackPreferences`).
+ */
+export interface StackPreferences {
+  prepare: unknown;
+  limit: number;
+}
+
+export function defaultStackPreferences(): StackPreferences {
+  return { prepare: undefined, limit: DEFAULT_STACK_TRACE_LIMIT };
+}
+
+/** Makes `next` the preferences in force; returns the ones it replaces. */
+export function swapStackPreferences(next: StackPreferences): StackPreferences {
+  const errorConstructor = Error as unknown as V8ErrorConstructor;
+  const previous: StackPreferences = { prepare: userPrepare, limit: errorConstructor.stackTraceLimit };
+  userPrepare = next.prepare;
+  errorConstructor.stackTraceLimit = next.limit;
+  return previous;
 }
 
 /**

@@ -159,18 +159,22 @@ export function defineWebGlobals(): void {
   defineGlobal('TextDecoder', TextDecoder);
 }
 
-export function installWorkflowGlobals(runtime: WorkflowRuntime): void {
+/**
+ * `active()` is the runtime of the session whose code runs now: the globals are installed once per
+ * context and act for whichever session of the context is running.
+ */
+export function installWorkflowGlobals(active: () => WorkflowRuntime): void {
   removeGlobals();
-  installDeterministicDate(runtime);
-  Math.random = () => runtime.random.nextFloat();
+  installDeterministicDate(active);
+  Math.random = () => active().random.nextFloat();
   defineGlobal(
     'crypto',
     Object.freeze({
       getRandomValues<T>(array: T): T {
-        runtime.random.fillBytes(checkRandomTarget(array));
+        active().random.fillBytes(checkRandomTarget(array));
         return array;
       },
-      randomUUID: () => uuid4From(runtime.random),
+      randomUUID: () => uuid4From(active().random),
     }),
   );
 
@@ -184,30 +188,31 @@ export function installWorkflowGlobals(runtime: WorkflowRuntime): void {
       );
     }
     const delay = Math.max(0, Math.floor(Number(ms) || 0));
-    return runtime.setTimer(callback as (...args: unknown[]) => unknown, delay, args, setTimeout);
+    return active().setTimer(callback as (...args: unknown[]) => unknown, delay, args, setTimeout);
   };
-  const clearTimeout = (handle: unknown): void => runtime.clearTimer(handle, clearTimeout);
+  const clearTimeout = (handle: unknown): void => active().clearTimer(handle, clearTimeout);
   defineGlobal('setTimeout', setTimeout);
   defineGlobal('clearTimeout', clearTimeout);
   defineGlobal('setInterval', (): never => {
-    throw runtime.violate('setInterval() has no durable equivalent; use a loop with `await sleep(...)`');
+    throw active().violate('setInterval() has no durable equivalent; use a loop with `await sleep(...)`');
   });
   defineGlobal('clearInterval', (): void => undefined);
   defineGlobal('queueMicrotask', (callback: unknown): void => {
     if (typeof callback !== 'function')
       throw new InvalidArgumentError('queueMicrotask', 'callback', callback, 'a function');
+    const runtime = active();
     Promise.resolve()
       .then(() => (callback as () => void)())
       .catch((error: unknown) => runtime.failWith(error));
   });
 
   const weakRef = function WeakRef(): never {
-    throw runtime.violate(
+    throw active().violate(
       'WeakRef observes garbage collection, which is not replayed; hold a normal reference',
     );
   };
   const finalizationRegistry = function FinalizationRegistry(): never {
-    throw runtime.violate(
+    throw active().violate(
       'FinalizationRegistry observes garbage collection, which is not replayed; release resources explicitly',
     );
   };
@@ -216,7 +221,7 @@ export function installWorkflowGlobals(runtime: WorkflowRuntime): void {
 
   defineGlobal(
     'console',
-    makeConsole((level, text) => runtime.log(level, text)),
+    makeConsole((level, text) => active().log(level, text)),
   );
   const fetch = async (input: unknown, init?: RequestInit): Promise<Response> => {
     if (init?.signal !== undefined && init.signal !== null) {
@@ -228,7 +233,7 @@ export function installWorkflowGlobals(runtime: WorkflowRuntime): void {
       );
     }
     const request = toFetchRequest(input, init);
-    const result = await runtime.scheduleActivity(FETCH_ACTIVITY_NAME, [request], {}, fetch);
+    const result = await active().scheduleActivity(FETCH_ACTIVITY_NAME, [request], {}, fetch);
     return Response.fromResult(result as Parameters<typeof Response.fromResult>[0]);
   };
   defineGlobal('fetch', fetch);
@@ -236,19 +241,19 @@ export function installWorkflowGlobals(runtime: WorkflowRuntime): void {
 }
 
 /** `Date` whose "now" is the workflow time; everything else is the built-in `Date`. */
-function installDeterministicDate(runtime: WorkflowRuntime): void {
+function installDeterministicDate(active: () => WorkflowRuntime): void {
   const RealDate = Date;
   const DeterministicDate = function Date(this: unknown, ...args: unknown[]): unknown {
-    if (new.target === undefined) return new RealDate(runtime.now).toString();
+    if (new.target === undefined) return new RealDate(active().now).toString();
     return Reflect.construct(
       RealDate,
-      args.length === 0 ? [runtime.now] : args,
+      args.length === 0 ? [active().now] : args,
       new.target as typeof RealDate,
     );
   } as unknown as DateConstructor;
   Object.defineProperties(DeterministicDate, {
     prototype: { value: RealDate.prototype, writable: false, enumerable: false, configurable: false },
-    now: { value: () => runtime.now, writable: true, enumerable: false, configurable: true },
+    now: { value: () => active().now, writable: true, enumerable: false, configurable: true },
     parse: { value: RealDate.parse.bind(RealDate), writable: true, enumerable: false, configurable: true },
     UTC: { value: RealDate.UTC.bind(RealDate), writable: true, enumerable: false, configurable: true },
   });

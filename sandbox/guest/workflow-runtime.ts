@@ -16,9 +16,11 @@ import { MATCHED_COMMAND_KINDS } from '../protocol.js';
 import type { ActivityOptions as CompiledActivityOptions } from '../protocol.js';
 import {
   CancellationScope,
-  initCancellationScopes,
+  createRootScope,
   setCurrentCancellationScope,
+  swapCancellationScopes,
 } from './cancellation-scope.js';
+import type { ScopeState } from './cancellation-scope.js';
 import { compareCommands } from './compare-commands.js';
 import { errorToData, failureFromData } from './error-data.js';
 import { WhiskerError } from '../../common/index.js';
@@ -26,7 +28,14 @@ import { DeterminismViolationError, InvalidArgumentError, WrongContextError, rej
 import type { Xoshiro128StarStar } from './prng.js';
 import { createSeededRandom } from './prng.js';
 import { assertSerializable } from './serializable.js';
-import { captureSite, currentStack, siteStack } from './stack.js';
+import type { StackPreferences } from './stack.js';
+import {
+  captureSite,
+  currentStack,
+  defaultStackPreferences,
+  siteStack,
+  swapStackPreferences,
+} from './stack.js';
 
 /** `deliver` / `endReplay` answers. */
 export const DELIVERED = 0;
@@ -140,6 +149,8 @@ export interface WorkflowRuntimeSetup {
   trace?: boolean;
   /** Remember where pending operations were started (for state snapshots; costs a stack capture each). */
   captureSites?: boolean;
+  /** Capture where each command was issued (see `WorkflowInit.commandSources`); default true. */
+  commandSources?: boolean;
   /** Stop the replay early (replay debugging's `until`). */
   stopAt?: ReplayStopAt;
 }
@@ -237,6 +248,12 @@ export class WorkflowRuntime {
   private violation: ErrorData | undefined;
   private done = false;
   private queryName: string | undefined;
+  /**
+   * While another session runs: this session's scope state; while this one runs: the state it
+   * replaced (`resume` and `suspend` swap them).
+   */
+  private scopes: ScopeState;
+  private stackPreferences: StackPreferences = defaultStackPreferences();
   private readonly activities = new Map<number, ActivityOp>();
   private readonly timers = new Map<number, TimerOp>();
   private readonly children = new Map<number, ChildOp>();
@@ -249,6 +266,7 @@ export class WorkflowRuntime {
   private recordedJobNext = 0;
   private readonly stopAt: ReplayStopAt | undefined;
   private readonly captureSites: boolean;
+  private readonly commandSources: boolean;
   private readonly trace: RawReplayTrace | undefined;
   /** Jobs delivered so far (recorded and live). */
   private jobsDelivered = 0;
@@ -264,12 +282,28 @@ export class WorkflowRuntime {
     this.recordedJobs = setup.jobs;
     this.stopAt = setup.stopAt;
     this.captureSites = setup.captureSites === true;
+    this.commandSources = setup.commandSources !== false;
     this.trace = setup.trace === true ? { matched: [], issued: [], logs: [] } : undefined;
-    this.root = new CancellationScope({ cancellable: true });
-    initCancellationScopes(this.root, {
-      startScopeTimer: (durationMs, onFire, site) =>
-        this.startInternalTimer(durationMs, onFire, site as ApiFunction | undefined),
-    });
+    this.root = createRootScope();
+    this.scopes = {
+      current: this.root,
+      runtime: {
+        startScopeTimer: (durationMs, onFire, site) =>
+          this.startInternalTimer(durationMs, onFire, site as ApiFunction | undefined),
+      },
+    };
+  }
+
+  /** This session's code runs next (see `enterWorkflowRuntime`): its scopes and stack preferences. */
+  resume(): void {
+    this.scopes = swapCancellationScopes(this.scopes);
+    this.stackPreferences = swapStackPreferences(this.stackPreferences);
+  }
+
+  /** Another session's code runs next: keep this one's scopes and stack preferences. */
+  suspend(): void {
+    this.scopes = swapCancellationScopes(this.scopes);
+    this.stackPreferences = swapStackPreferences(this.stackPreferences);
   }
 
   setEntry(entry: (input: unknown) => unknown): void {
@@ -278,6 +312,11 @@ export class WorkflowRuntime {
 
   get isReplaying(): boolean {
     return this.replaying;
+  }
+
+  /** The workflow function has returned or thrown. */
+  get finished(): boolean {
+    return this.done;
   }
 
   private get stopped(): boolean {
@@ -326,7 +365,9 @@ export class WorkflowRuntime {
       }
       if (this.replaying) return;
     }
-    this.pending.push(site === undefined ? { command } : { command, site: captureSite(site) });
+    this.pending.push(
+      site === undefined || !this.commandSources ? { command } : { command, site: captureSite(site) },
+    );
   }
 
   private diverge(divergence: RawDivergence): void {
@@ -991,12 +1032,24 @@ function describeCommand(command: Command): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The runtime of this context (one per context: each context runs its own copy of this script).
+// The runtime whose session runs now. A context is shared by the sessions of one build in a
+// shard (see `workflow-entry.ts`); every call into it names its session, which is entered first.
 
 let installed: WorkflowRuntime | undefined;
 
-export function installWorkflowRuntime(runtime: WorkflowRuntime): void {
+/** Makes `runtime` the one the API and the deterministic globals act for. */
+export function enterWorkflowRuntime(runtime: WorkflowRuntime): void {
+  if (installed === runtime) return;
+  installed?.suspend();
   installed = runtime;
+  runtime.resume();
+}
+
+/** Leaves `runtime` if it is the one in force (its session is released). */
+export function leaveWorkflowRuntime(runtime: WorkflowRuntime): void {
+  if (installed !== runtime) return;
+  runtime.suspend();
+  installed = undefined;
 }
 
 /** The running workflow's runtime, or a clear error for API calls outside a workflow. */

@@ -24,7 +24,7 @@ import type { WebSocket } from 'ws';
 
 import type { InspectorEndpoint, ReplayOutcome, ReplayRequest } from '../protocol.js';
 import { WORKFLOW_RUNTIME_FILE, WorkflowOp } from '../guest/entry-points.js';
-import type { BundleAnswer } from '../guest/workflow-entry.js';
+import type { BundleAnswer, WorkflowDispatch } from '../guest/workflow-entry.js';
 import { driveReplay } from './replay-driver.js';
 import { toReplayOutcome } from './replay-outcome.js';
 import type { RunnerBuilds } from './runner-builds.js';
@@ -35,6 +35,8 @@ import { workflowSetup } from './workflow-host.js';
 export const INSPECTED_BUNDLE_FILE = 'whisker:///project/workflow.bundle.js';
 const DEFAULT_PORT = 9229;
 const MAX_CONDITION_ROUNDS = 10_000;
+/** The one session of an inspected replay's context. */
+const INSPECTED_SESSION = 1;
 
 export interface InspectedReplayOptions {
   cpuLimitMs: number;
@@ -91,22 +93,19 @@ export async function replayInspected(
     const setup = (await runtimeScript.run(context, { reference: true })) as ivm.Reference<
       (...args: unknown[]) => unknown
     >;
+    const dispatch = (await setup.apply(undefined, [build.readResource], {
+      result: { reference: true },
+    })) as ivm.Reference<WorkflowDispatch>;
+    const factory = (await bundleScript.run(context, { reference: true })) as ivm.Reference<unknown>;
+    await dispatch.apply(undefined, [WorkflowOp.bundle, factory.derefInto({ release: true }), 0]);
     const setupData = workflowSetup(request.init, request.history, INSPECTED_BUNDLE_FILE, {
       trace: true,
       captureSites: request.captureSites === true,
       ...(request.until !== undefined ? { stopAt: request.until } : {}),
     });
-    const dispatch = (await setup.apply(
-      undefined,
-      [build.readResource, new ivm.ExternalCopy(setupData).copyInto()],
-      {
-        result: { reference: true },
-      },
-    )) as ivm.Reference<(op: number, arg: unknown) => unknown>;
-    const factory = (await bundleScript.run(context, { reference: true })) as ivm.Reference<unknown>;
     const answer = (await dispatch.apply(
       undefined,
-      [WorkflowOp.bundle, factory.derefInto({ release: true })],
+      [WorkflowOp.create, new ivm.ExternalCopy(setupData).copyInto(), INSPECTED_SESSION],
       {
         result: { copy: true },
       },
@@ -122,7 +121,8 @@ export async function replayInspected(
     const copying = { arguments: { copy: true }, result: { copy: true } } as const;
     const plain = { arguments: { copy: true } } as const;
     const result = await driveReplay(
-      (op, arg, copyResult) => dispatch.apply(undefined, [op, arg], copyResult ? copying : plain),
+      (op, arg, copyResult) =>
+        dispatch.apply(undefined, [op, arg, INSPECTED_SESSION], copyResult ? copying : plain),
       {
         pending: request.pending,
         maxConditionRounds: MAX_CONDITION_ROUNDS,

@@ -1,16 +1,17 @@
 /**
- * Workflow contexts inside a runner. Per build, isolates ("shards") hold one context per session;
- * a shard takes new contexts until it holds `MAX_CONTEXTS_PER_ISOLATE` or its heap passes a quarter
- * of the limit. Small shards keep garbage collection cheap (a full collection walks one shard's
- * heap; measured: about a sixth less time per activation at 64 contexts per isolate than at 400),
- * and one session breaching the memory limit takes down a bounded set of contexts.
- * Each isolate compiles the runtime script and the build's workflow bundle once; each new
- * context runs both (see `createContext`).
+ * Workflow contexts inside a runner. Per build, isolates ("shards") each hold ONE V8 context that
+ * the shard's sessions share (see `guest/workflow-entry.ts` for why and how they are kept apart);
+ * a shard takes new sessions until it holds `MAX_SESSIONS_PER_ISOLATE` or its heap passes a
+ * quarter of the limit. Bounded shards keep garbage collection cheap and bound what one session
+ * breaching the memory limit takes down. Each shard compiles and runs the runtime script and the
+ * build's workflow bundle once; a new session is one call (`create`) that runs the user's modules
+ * for it.
  *
  * An activation is a series of synchronous calls into the context (`applySync`, copied values):
- * one per job, plus condition re-checks, plus `conclude`. Each job gets the CPU limit as a
- * timeout. Nothing of isolated-vm enters the isolate: values are copied in and out, the bundle
- * factory is handed back to its own isolate with `derefInto`, resources come through a callback.
+ * one per job, plus condition re-checks, plus `conclude`, each naming the session. Each job gets
+ * the CPU limit as a timeout. Nothing of isolated-vm enters the isolate: values are copied in and
+ * out, the bundle factory is handed back to its own isolate with `derefInto`, resources come
+ * through a callback.
  */
 import ivm from 'isolated-vm';
 import { setImmediate as nextTurn } from 'node:timers/promises';
@@ -35,7 +36,8 @@ import {
   WorkflowOp,
 } from '../guest/entry-points.js';
 import type { Conclusion, QueryResult, WorkflowRuntimeSetup } from '../guest/workflow-runtime.js';
-import type { BundleAnswer } from '../guest/workflow-entry.js';
+import type { BundleAnswer, WorkflowDispatch } from '../guest/workflow-entry.js';
+import { SHARED_CONTEXT_BROKEN } from '../guest/workflow-entry.js';
 import { toDivergence } from './divergence.js';
 import { driveReplay } from './replay-driver.js';
 import { issuedCommand, toReplayOutcome } from './replay-outcome.js';
@@ -43,8 +45,8 @@ import { classifyIsolateError } from './isolate-errors.js';
 import type { RunnerBuildEntry, RunnerBuilds } from './runner-builds.js';
 import { mapErrorData } from './source-mapping.js';
 
-/** Contexts per isolate before another isolate is started for the build. */
-export const MAX_CONTEXTS_PER_ISOLATE = 64;
+/** Sessions per isolate (and its one shared context) before another isolate is started for the build. */
+export const MAX_SESSIONS_PER_ISOLATE = 256;
 /** Replay work between yields to the event loop. */
 const REPLAY_SLICE_MS = 20;
 /** Condition re-checks per job before the activation is failed (a condition loop that never settles). */
@@ -53,16 +55,18 @@ const MAX_CONDITION_ROUNDS = 10_000;
 interface Shard {
   build: RunnerBuildEntry;
   isolate: ivm.Isolate;
-  runtimeScript: ivm.Script;
-  bundleScript: ivm.Script;
+  context: ivm.Context;
+  dispatch: ivm.Reference<WorkflowDispatch>;
   sessions: Set<string>;
+  /** The number the next session gets in the context. */
+  nextKey: number;
 }
 
 interface SessionContext {
   sessionId: string;
   shard: Shard;
-  context: ivm.Context;
-  dispatch: ivm.Reference<(op: number, arg: unknown) => unknown>;
+  /** The session's number in its shard's context (every call names it). */
+  key: number;
 }
 
 export interface WorkflowHostOptions {
@@ -164,9 +168,9 @@ export class WorkflowHost {
     const session = this.sessions.get(query.sessionId);
     if (session === undefined) return { kind: 'context-missing' };
     try {
-      const result = session.dispatch.applySync(
+      const result = session.shard.dispatch.applySync(
         undefined,
-        [WorkflowOp.query, { name: query.name, args: query.args }],
+        [WorkflowOp.query, { name: query.name, args: query.args }, session.key],
         {
           arguments: { copy: true },
           result: { copy: true },
@@ -233,10 +237,16 @@ export class WorkflowHost {
     const session = this.sessions.get(sessionId);
     if (session === undefined) return;
     this.sessions.delete(sessionId);
-    session.shard.sessions.delete(sessionId);
-    session.dispatch.release();
-    if (!session.shard.isolate.isDisposed) session.context.release();
-    if (session.shard.sessions.size === 0) this.retireShard(session.shard);
+    const shard = session.shard;
+    shard.sessions.delete(sessionId);
+    if (!shard.isolate.isDisposed) {
+      try {
+        shard.dispatch.applySync(undefined, [WorkflowOp.release, undefined, session.key], this.plainCall);
+      } catch {
+        // A context that refuses calls (broken, or out of memory) is dropped with its shard anyway.
+      }
+    }
+    if (shard.sessions.size === 0) this.retireShard(shard);
   }
 
   dispose(): void {
@@ -270,7 +280,7 @@ export class WorkflowHost {
     this.shards.set(build.hash, shards);
     const limitBytes = this.options.memoryLimitMb * 1024 * 1024;
     for (const shard of shards) {
-      if (shard.isolate.isDisposed || shard.sessions.size >= MAX_CONTEXTS_PER_ISOLATE) continue;
+      if (shard.isolate.isDisposed || shard.sessions.size >= MAX_SESSIONS_PER_ISOLATE) continue;
       if (
         shard.sessions.size % 16 === 15 &&
         shard.isolate.getHeapStatisticsSync().used_heap_size > limitBytes / 4
@@ -279,18 +289,40 @@ export class WorkflowHost {
       }
       return shard;
     }
-    const isolate = new ivm.Isolate({ memoryLimit: this.options.memoryLimitMb });
-    const shard: Shard = {
-      build,
-      isolate,
-      runtimeScript: isolate.compileScriptSync(this.options.runtimeCode, { filename: WORKFLOW_RUNTIME_FILE }),
-      bundleScript: isolate.compileScriptSync(build.build.workflowBundle.code, {
-        filename: WORKFLOW_BUNDLE_FILE,
-      }),
-      sessions: new Set(),
-    };
+    const shard = this.createShard(build);
     shards.push(shard);
     return shard;
+  }
+
+  /** A new isolate with its one context: the runtime set up, the build's bundle handed over. */
+  private createShard(build: RunnerBuildEntry): Shard {
+    const isolate = new ivm.Isolate({ memoryLimit: this.options.memoryLimitMb });
+    try {
+      const timeout = this.options.cpuLimitMs;
+      const context = isolate.createContextSync();
+      const runtimeScript = isolate.compileScriptSync(this.options.runtimeCode, {
+        filename: WORKFLOW_RUNTIME_FILE,
+      });
+      const setup = runtimeScript.runSync(context, { reference: true, timeout }) as ivm.Reference<
+        (...args: unknown[]) => unknown
+      >;
+      const dispatch = setup.applySync(undefined, [build.readResource], {
+        result: { reference: true },
+        timeout,
+      }) as ivm.Reference<WorkflowDispatch>;
+      setup.release();
+      const bundleScript = isolate.compileScriptSync(build.build.workflowBundle.code, {
+        filename: WORKFLOW_BUNDLE_FILE,
+      });
+      const factory = bundleScript.runSync(context, { reference: true, timeout }) as ivm.Reference<unknown>;
+      dispatch.applySync(undefined, [WorkflowOp.bundle, factory.derefInto({ release: true }), 0], {
+        timeout,
+      });
+      return { build, isolate, context, dispatch, sessions: new Set(), nextKey: 1 };
+    } catch (error) {
+      if (!isolate.isDisposed) isolate.dispose();
+      throw error;
+    }
   }
 
   private retireShard(shard: Shard): void {
@@ -312,50 +344,30 @@ export class WorkflowHost {
   ): SessionContext {
     const build = this.build(sessionId, init.buildHash);
     const shard = this.shardFor(build);
-    const timeout = this.options.cpuLimitMs;
-    const context = shard.isolate.createContextSync();
-    let dispatch: ivm.Reference<(op: number, arg: unknown) => unknown> | undefined;
-    try {
-      const setup = shard.runtimeScript.runSync(context, { reference: true, timeout }) as ivm.Reference<
-        (...args: unknown[]) => unknown
-      >;
-      const setupData = workflowSetup(init, replay, WORKFLOW_BUNDLE_FILE, debug);
-      dispatch = setup.applySync(
-        undefined,
-        [build.readResource, new ivm.ExternalCopy(setupData).copyInto()],
-        {
-          result: { reference: true },
-          timeout,
-        },
-      ) as ivm.Reference<(op: number, arg: unknown) => unknown>;
-      setup.release();
-      const factory = shard.bundleScript.runSync(context, {
-        reference: true,
-        timeout,
-      }) as ivm.Reference<unknown>;
-      const answer = dispatch.applySync(
-        undefined,
-        [WorkflowOp.bundle, factory.derefInto({ release: true })],
-        {
-          result: { copy: true },
-          timeout,
-        },
-      ) as BundleAnswer;
-      if (!answer.ok) {
-        throw new ActivationFailed({
-          kind: 'failed',
-          sessionId,
-          error: { ...mapErrorData(answer.error, build.workflowMap), code: answer.error.code ?? answer.code },
-        });
-      }
-    } catch (error) {
-      dispatch?.release();
-      if (!shard.isolate.isDisposed) context.release();
-      throw error;
-    }
-    const session: SessionContext = { sessionId, shard, context, dispatch };
+    const key = shard.nextKey++;
+    const setupData = workflowSetup(init, replay, WORKFLOW_BUNDLE_FILE, debug);
+    const session: SessionContext = { sessionId, shard, key };
     this.sessions.set(sessionId, session);
     shard.sessions.add(sessionId);
+    let answer: BundleAnswer;
+    try {
+      answer = shard.dispatch.applySync(
+        undefined,
+        [WorkflowOp.create, new ivm.ExternalCopy(setupData).copyInto(), key],
+        { result: { copy: true }, timeout: this.options.cpuLimitMs },
+      ) as BundleAnswer;
+    } catch (error) {
+      // The user's modules hit a limit while loading (or the context refuses): fail like a call would.
+      throw new ActivationFailed(this.failure(sessionId, session, error));
+    }
+    if (!answer.ok) {
+      this.evict(sessionId);
+      throw new ActivationFailed({
+        kind: 'failed',
+        sessionId,
+        error: { ...mapErrorData(answer.error, build.workflowMap), code: answer.error.code ?? answer.code },
+      });
+    }
     return session;
   }
 
@@ -376,10 +388,10 @@ export class WorkflowHost {
       round === 0 ? undefined : Math.max(1, Math.ceil(started + this.options.cpuLimitMs - performance.now()));
     if (copyResult) {
       const options = timeout === undefined ? this.copyingCall : { ...this.copyingCall, timeout };
-      return session.dispatch.applySync(undefined, [op, arg], options);
+      return session.shard.dispatch.applySync(undefined, [op, arg, session.key], options);
     }
     const options = timeout === undefined ? this.plainCall : { ...this.plainCall, timeout };
-    return session.dispatch.applySync(undefined, [op, arg], options);
+    return session.shard.dispatch.applySync(undefined, [op, arg, session.key], options);
   }
 
   private deliver(session: SessionContext, job: Job): number {
@@ -468,18 +480,22 @@ export class WorkflowHost {
       this.dropShard(shard, sessionId, kind.error);
       return { kind: 'failed', sessionId, error: kind.error };
     }
+    if (shard !== undefined && error instanceof Error && error.message.startsWith(SHARED_CONTEXT_BROKEN)) {
+      // A session changed a shared built-in beyond repair (and failed for it): replay the others elsewhere.
+      const lost: ErrorData = { name: 'ContextLostError', code: 'CONTEXT_LOST', message: error.message };
+      this.dropShard(shard, undefined, lost);
+      return { kind: 'context-lost', sessionId, error: lost };
+    }
     if (session !== undefined) this.evict(sessionId);
     if (kind.code === 'ISOLATE_DISPOSED') return { kind: 'context-lost', sessionId, error: kind.error };
     return { kind: 'failed', sessionId, error: kind.error };
   }
 
   /** The isolate died: every session it held is gone (they answer `context-missing` next time). */
-  private dropShard(shard: Shard, culprit: string, error: ErrorData): void {
+  private dropShard(shard: Shard, culprit: string | undefined, error: ErrorData): void {
     const lost: string[] = [];
     for (const sessionId of shard.sessions) {
-      const session = this.sessions.get(sessionId);
       this.sessions.delete(sessionId);
-      session?.dispatch.release();
       if (sessionId !== culprit) lost.push(sessionId);
     }
     shard.sessions.clear();
@@ -493,7 +509,10 @@ export class WorkflowHost {
       this.options.onLost(lost, {
         name: 'ContextLostError',
         code: 'CONTEXT_LOST',
-        message: `The isolate holding these sessions was disposed because another session (${culprit}) exceeded its memory limit; replay them.`,
+        message:
+          culprit === undefined
+            ? `The isolate holding these sessions was disposed (${error.message}); replay them.`
+            : `The isolate holding these sessions was disposed because another session (${culprit}) exceeded its memory limit; replay them.`,
         cause: error,
       });
     }
@@ -514,6 +533,7 @@ export function workflowSetup(
     replaying: replay !== undefined,
     ...debug,
   };
+  if (init.commandSources === false) setup.commandSources = false;
   if (replay !== undefined) {
     // Options are never compared (see compareCommands): not copying them saves an object per command.
     // (The guest reads recorded commands only through compareCommands.)

@@ -367,13 +367,28 @@ export async function escapes() {
     dynamicImport = 'blocked: ' + (error as Error).name;
   }
   out.dynamicImport = dynamicImport;
-  // Pollution: the API object and its functions are frozen; Object.prototype pollution stays in this context.
+  // Pollution: the API object and its functions, the global object and the built-ins are frozen
+  // (Object.prototype and Array.prototype are checked instead: see polluteObjectPrototype).
   const api = (workflowApi as unknown as { default: Record<string, unknown> }).default;
   try { api.sleep = () => 'evil'; out.apiPollution = 'assigned'; } catch (error) { out.apiPollution = 'blocked: ' + (error as Error).name; }
   try { (proxyActivities as unknown as Record<string, unknown>).polluted = 1; out.functionPollution = 'assigned'; } catch (error) { out.functionPollution = 'blocked: ' + (error as Error).name; }
-  (Object.prototype as Record<string, unknown>).polluted = 'yes';
-  (Function.prototype as unknown as Record<string, unknown>).polluted = 'yes';
+  attempt('functionPrototypePollution', () => { (Function.prototype as unknown as Record<string, unknown>).polluted = 'yes'; });
+  attempt('promisePrototypePollution', () => { (Promise.prototype as unknown as Record<string, unknown>).then = () => 'evil'; });
+  attempt('mathPollution', () => { (Math as unknown as Record<string, unknown>).random = () => 4; });
+  attempt('globalWrite', () => { (globalThis as Record<string, unknown>).leak = 'yes'; });
+  attempt('globalReplace', () => { (globalThis as Record<string, unknown>).Date = null; });
+  attempt('iteratorPollution', () => { (Object.getPrototypeOf([][Symbol.iterator]()) as Record<string, unknown>).next = () => ({ done: true }); });
   return out;
+}
+
+export async function polluteObjectPrototype() {
+  (Object.prototype as Record<string, unknown>).polluted = 'yes';
+  return 'polluted';
+}
+
+export async function replaceArrayMethod() {
+  Array.prototype.map = function () { return ['evil']; } as typeof Array.prototype.map;
+  return [1, 2].map((x) => x * 2);
 }
 
 export async function pollutionVisible() {
@@ -381,7 +396,44 @@ export async function pollutionVisible() {
     polluted: String(({} as Record<string, unknown>).polluted),
     functionPolluted: String((sleep as unknown as Record<string, unknown>).polluted),
     sleepIsReal: sleep.toString().includes('evil') ? 'replaced' : 'real',
+    leak: String((globalThis as Record<string, unknown>).leak),
+    map: [1, 2].map((x) => x * 2).join(','),
   };
+}
+
+// Errors of the user's own classes: assigning name and message on instances works with the
+// error prototypes frozen (overrides are enabled for them).
+class OrderError extends Error {
+  constructor(message: string, readonly orderId: string) {
+    super(message);
+    this.name = 'OrderError';
+  }
+}
+function LegacyError(this: { message: string; name: string }, message: string) {
+  this.message = message;
+}
+LegacyError.prototype = Object.create(Error.prototype);
+LegacyError.prototype.constructor = LegacyError;
+LegacyError.prototype.name = 'LegacyError';
+
+export async function customErrors() {
+  const error = new OrderError('out of stock', 'o-1');
+  const legacy = new (LegacyError as unknown as new (message: string) => Error)('old style');
+  const plain = new TypeError('plain');
+  plain.message = 'changed';
+  return [String(error), error.name, error.orderId, error instanceof Error, String(legacy), plain.message];
+}
+
+// Module-level state: each session has its own instance of every module.
+let moduleCounter = 0;
+export async function counter(input: { steps: number }) {
+  const seen: number[] = [];
+  for (let i = 0; i < input.steps; i++) {
+    moduleCounter += 1;
+    seen.push(moduleCounter, Math.floor(Math.random() * 1000), Date.now());
+    await sleep(1000);
+  }
+  return seen;
 }
 
 export function globalNames() {

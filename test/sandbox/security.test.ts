@@ -1,6 +1,7 @@
 /**
  * The security corpus for workflow contexts: classic sandbox escapes must not reach the host, the
- * guest's global object holds exactly the allow-listed names, and pollution stays in its context.
+ * guest's global object holds exactly the allow-listed names, and no session's pollution reaches
+ * another session of the shared context or the host.
  * (Activity contexts get the same corpus in `activities.test.ts`, through real runner processes.)
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -54,18 +55,48 @@ describe('workflow context security corpus', () => {
     expect(out.dynamicImport).toMatch(/^blocked: /);
     expect(out.apiPollution).toBe('blocked: TypeError');
     expect(out.functionPollution).toBe('blocked: TypeError');
+    // The context is shared by the sessions of a build: its globals and built-ins are frozen.
+    expect(out.functionPrototypePollution).toBe('blocked: TypeError');
+    expect(out.promisePrototypePollution).toBe('blocked: TypeError');
+    expect(out.mathPollution).toBe('blocked: TypeError');
+    expect(out.globalWrite).toBe('blocked: TypeError');
+    expect(out.globalReplace).toBe('blocked: TypeError');
+    expect(out.iteratorPollution).toBe('blocked: TypeError');
   });
 
-  it('keeps pollution in its own context and out of the host', async () => {
-    await result('ses_sec_2', 'escapes');
-    // Another session in the same isolate sees clean built-ins and the real API.
+  it('fails a session that changes Object.prototype or Array.prototype, and puts them back', async () => {
+    for (const [sessionId, entry, change] of [
+      ['ses_sec_2', 'polluteObjectPrototype', 'Object.prototype.polluted was added'],
+      ['ses_sec_2b', 'replaceArrayMethod', 'Array.prototype.map was replaced'],
+    ] as const) {
+      const outcome = await harness.activate(first(artifact, sessionId, `workflows.ts:${entry}`, [start()]));
+      expect(outcome.kind).toBe('failed');
+      if (outcome.kind !== 'failed') continue;
+      expect(outcome.error.code).toBe('DETERMINISM_VIOLATION');
+      expect(outcome.error.message).toContain(change);
+      expect(outcome.error.message).toContain('shared by every session of this build');
+    }
+    // Another session in the same context sees clean built-ins, globals and the real API.
     expect(await result('ses_sec_3', 'pollutionVisible')).toEqual({
       polluted: 'undefined',
       functionPolluted: 'undefined',
       sleepIsReal: 'real',
+      leak: 'undefined',
+      map: '2,4',
     });
     expect((Object.prototype as Record<string, unknown>).polluted).toBeUndefined();
     expect((Function.prototype as unknown as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('error classes still set their own name and message (overrides of frozen error prototypes)', async () => {
+    expect(await result('ses_sec_5', 'customErrors')).toEqual([
+      'OrderError: out of stock',
+      'OrderError',
+      'o-1',
+      true,
+      'LegacyError: old style',
+      'changed',
+    ]);
   });
 
   it('the global object holds exactly the allow-listed names', async () => {

@@ -74,6 +74,19 @@ describe('activations', () => {
     expect(three.kind === 'ok' && three.done).toBe(true);
   });
 
+  it('issues the same commands without sources when commandSources is off (as the engine asks)', async () => {
+    const id = sid();
+    const activation = first(artifact, id, entry('main'), [start({ name: 'ada' })]);
+    if (activation.init !== undefined) activation.init.commandSources = false;
+    const issued = issuedOf(await harness.activate(activation));
+    expect(issued).toEqual([
+      { command: { kind: 'scheduleActivity', seq: 1, name: 'greet', args: ['ada'], options: {} } },
+    ]);
+    expect(
+      issuedOf(await harness.activate({ sessionId: id, jobs: [resolveActivity(1, 'hello ada')] })),
+    ).toEqual([{ command: { kind: 'startTimer', seq: 2, durationMs: 5000 } }]);
+  });
+
   it('answers context-missing for a session it does not hold', async () => {
     expect(await harness.activate({ sessionId: 'ses_unknown', jobs: [] })).toEqual({
       kind: 'context-missing',
