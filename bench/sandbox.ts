@@ -70,13 +70,21 @@ async function buildBenchProject(): Promise<BuildArtifact> {
 
 const T0 = 1_700_000_000_000;
 
-function init(artifact: BuildArtifact, sessionId: string, entry: string, jobs: Job[]): WorkflowActivation {
+/** A session's first activation; without command sources unless asked, as the engine runs them. */
+function init(
+  artifact: BuildArtifact,
+  sessionId: string,
+  entry: string,
+  jobs: Job[],
+  commandSources = false,
+): WorkflowActivation {
   return {
     sessionId,
     init: {
       buildHash: artifact.hash,
       info: { sessionId, entry, buildId: 'bld_bench', startTime: T0, variables: {} },
       randomSeed: sessionId,
+      commandSources,
     },
     jobs,
   };
@@ -210,33 +218,54 @@ async function contexts(artifact: BuildArtifact, count: number): Promise<Record<
   }
   const runningBytes = host.usedHeapBytes() - baseline;
 
-  // Per-command cost of source capture: one activation = resolve + schedule (one command).
-  const stepSamples: number[] = [];
-  for (let round = 1; round <= 20; round++) {
-    for (let i = 0; i < count; i++) {
-      const started = performance.now();
-      await host.activate({
-        sessionId: `run${i}`,
-        jobs: [{ kind: 'resolveActivity', seq: round, result: 1, time: T0 + round }],
-      });
-      stepSamples.push(ms(started));
+  // One activation = resolve + schedule (one command), round-robin over the sessions (each
+  // activation switches the shared context to another session).
+  const steps = async (prefix: string): Promise<number[]> => {
+    const samples: number[] = [];
+    for (let round = 1; round <= 20; round++) {
+      for (let i = 0; i < count; i++) {
+        const started = performance.now();
+        await host.activate({
+          sessionId: `${prefix}${i}`,
+          jobs: [{ kind: 'resolveActivity', seq: round, result: 1, time: T0 + round }],
+        });
+        samples.push(ms(started));
+      }
     }
+    return samples;
+  };
+  const stepSamples = await steps('run');
+  for (let i = 0; i < count; i++) host.evict(`run${i}`);
+  // The same with the user's source location on every command (a stack capture and a source-map lookup each).
+  for (let i = 0; i < count; i++) {
+    await host.activate(
+      init(
+        artifact,
+        `src${i}`,
+        'workflows.ts:steps',
+        [{ kind: 'start', input: { id: `src${i}` }, time: T0 }],
+        true,
+      ),
+    );
   }
+  const sourcedSamples = await steps('src');
   host.dispose();
   const create = summarize(createOnly);
   const createStart = summarize(createAndStart);
   const step = summarize(stepSamples);
+  const sourced = summarize(sourcedSamples);
   return [
     { measure: 'context creation (init, no job)', ...us(create), target: '< 5 ms' },
     { measure: 'context creation + start job', ...us(createStart) },
     { measure: 'activation in the runner (1 job, 1 command)', ...us(step) },
+    { measure: '  the same with command sources', ...us(sourced) },
     {
-      measure: `memory per cached context, idle (${count})`,
+      measure: `memory per cached session, idle (${count})`,
       KiB: heldBytes / count / 1024,
       target: '< 1024 KiB',
     },
     {
-      measure: `memory per cached context, running (${count})`,
+      measure: `memory per cached session, running (${count})`,
       KiB: runningBytes / count / 1024,
       target: '< 1024 KiB',
     },
