@@ -71,6 +71,13 @@ const ZEROS = Buffer.alloc(1024 * 1024);
 const INLINE_SYNC_MAX_MS = 2;
 /** Write a checkpoint after opening when recovery had to scan more than this. */
 const CHECKPOINT_AFTER_SCAN_BYTES = 1024 * 1024;
+/**
+ * Appends queued in one tick beyond which the group is written at once instead of at the end of
+ * the tick: with many appenders in lock-step (all woken by one commit), half of them then commit
+ * while the other half encode, instead of the fdatasync idling the thread after everyone encoded
+ * (measured: 64 appenders at durability `always`, see ARCHITECTURE "Journal").
+ */
+export const EAGER_FLUSH_APPENDS = 32;
 
 export interface FileStoreStats {
   dir: string;
@@ -278,12 +285,19 @@ class FileStore implements FileEventStore {
   }
 
   private scheduleFlush(): void {
-    if (this.flushScheduled || this.flushActive) return;
+    if (this.flushActive) return;
+    if (this.group.waiters.length >= EAGER_FLUSH_APPENDS) {
+      // Many appenders woke at once (they all waited on the last commit): write what queued so
+      // far now, so its fdatasync runs while the rest are still encoding (their group follows).
+      this.flushing = this.flushLoop();
+      return;
+    }
+    if (this.flushScheduled) return;
     this.flushScheduled = true;
     // setImmediate, not a microtask: lets every appender woken by the previous commit queue first.
     setImmediate(() => {
       this.flushScheduled = false;
-      this.flushing = this.flushLoop();
+      if (!this.flushActive) this.flushing = this.flushLoop();
     });
   }
 

@@ -4,6 +4,7 @@ import { Unpackr } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
 import { crc32c } from '../../journal/crc32c.js';
 import { readEventId, writeEventId } from '../../journal/event-id.js';
+import { EAGER_FLUSH_APPENDS } from '../../journal/file/file-store.js';
 import {
   encodeValue,
   nodeIo,
@@ -236,10 +237,26 @@ describe('file journal', () => {
     };
     const store = await openFileEventStore({ dir, durability: 'always', io, preallocate: false });
     await store.checkpoint();
+    const appendConcurrently = (count: number, tag: string): Promise<unknown> =>
+      Promise.all(
+        Array.from({ length: count }, (_, i) => store.append(`${tag}-${i}`, [{ type: 'E', data: i }])),
+      );
+
+    // Fewer than EAGER_FLUSH_APPENDS in one tick: one write and one fdatasync for all of them.
     syncs = 0;
-    await Promise.all(Array.from({ length: 64 }, (_, i) => store.append(`c-${i}`, [{ type: 'E', data: i }])));
-    expect(writes).toBe(1);
-    expect(syncs).toBe(1);
+    writes = 0;
+    await appendConcurrently(EAGER_FLUSH_APPENDS - 1, 'a');
+    expect([writes, syncs]).toEqual([1, 1]);
+
+    // Twice as many: the first EAGER_FLUSH_APPENDS are written at once (their fdatasync overlaps
+    // the encoding of the rest), the rest share the next commit.
+    syncs = 0;
+    writes = 0;
+    await appendConcurrently(2 * EAGER_FLUSH_APPENDS, 'b');
+    expect([writes, syncs]).toEqual([2, 2]);
+    expect((await store.readAll()).filter((e) => e.stream.startsWith('b-')).length).toBe(
+      2 * EAGER_FLUSH_APPENDS,
+    );
     await store.close();
   });
 
