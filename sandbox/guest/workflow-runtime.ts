@@ -22,6 +22,8 @@ import {
 } from './cancellation-scope.js';
 import type { ScopeState } from './cancellation-scope.js';
 import { compareCommands } from './compare-commands.js';
+import type { HistoryColumns } from './history-columns.js';
+import { commandAt, commandCount, jobAt, jobCount } from './history-columns.js';
 import { errorToData, failureFromData } from './error-data.js';
 import { WhiskerError } from '../../common/index.js';
 import { DeterminismViolationError, InvalidArgumentError, WrongContextError, rejection } from './failures.js';
@@ -135,16 +137,14 @@ export interface WorkflowRuntimeSetup {
   randomSeed: string;
   /** Filename the user's bundle is compiled under (for command sources). */
   bundleFile: string;
-  /** Recorded matched commands when replaying. */
-  recorded?: Command[];
-  patches?: string[];
   /** Whether recorded jobs come first (a replay). */
   replaying: boolean;
   /**
-   * The recorded jobs, copied into the context once: `replayNext` delivers them in order, so a
-   * replay costs one call without arguments per job instead of one copy of each job.
+   * The recorded history (jobs, matched commands, patches), copied into the context once, in
+   * columns (`history-columns.ts`): `replayNext` delivers its jobs in order, so a replay costs one
+   * call without arguments per job instead of one copy of each job.
    */
-  jobs?: Job[];
+  history?: HistoryColumns;
   /** Keep a trace of the replay (logs printed now, commands per job): replay debugging. */
   trace?: boolean;
   /** Remember where pending operations were started (for state snapshots; costs a stack capture each). */
@@ -240,7 +240,9 @@ export class WorkflowRuntime {
   private readonly bundleFile: string;
   private nextSeq = 1;
   private pending: { command: Command; site?: object }[] = [];
-  private recorded: Command[] | undefined;
+  /** The recorded history while replaying (until `endReplay`), and how many commands it holds. */
+  private recorded: HistoryColumns | undefined;
+  private recordedCount = 0;
   private recordedNext = 0;
   private readonly recordedPatches: Set<string>;
   private replaying: boolean;
@@ -262,7 +264,7 @@ export class WorkflowRuntime {
   private readonly signalWaiters = new Map<string, SignalWaiter[]>();
   private readonly patchMemo = new Map<string, boolean>();
   /** Recorded jobs held in the context (`setup.jobs`) and the next one to deliver. */
-  private readonly recordedJobs: Job[] | undefined;
+  private readonly recordedJobCount: number;
   private recordedJobNext = 0;
   private readonly stopAt: ReplayStopAt | undefined;
   private readonly captureSites: boolean;
@@ -276,10 +278,11 @@ export class WorkflowRuntime {
     this.random = createSeededRandom(setup.randomSeed);
     this.now = setup.info.startTime;
     this.bundleFile = setup.bundleFile;
-    this.recorded = setup.recorded;
-    this.recordedPatches = new Set(setup.patches ?? []);
+    this.recorded = setup.history;
+    this.recordedCount = setup.history === undefined ? 0 : commandCount(setup.history);
+    this.recordedPatches = new Set(setup.history?.patches ?? []);
     this.replaying = setup.replaying;
-    this.recordedJobs = setup.jobs;
+    this.recordedJobCount = setup.history === undefined ? 0 : jobCount(setup.history);
     this.stopAt = setup.stopAt;
     this.captureSites = setup.captureSites === true;
     this.commandSources = setup.commandSources !== false;
@@ -340,10 +343,10 @@ export class WorkflowRuntime {
     if (
       MATCHED_COMMAND_KINDS.has(kind) &&
       this.recorded !== undefined &&
-      this.recordedNext < this.recorded.length
+      this.recordedNext < this.recordedCount
     ) {
       const index = this.recordedNext;
-      const recorded = this.recorded[index] as Command;
+      const recorded = commandAt(this.recorded, index);
       const differences = compareCommands(recorded, command);
       if (differences.length === 0) {
         this.recordedNext++;
@@ -866,9 +869,8 @@ export class WorkflowRuntime {
     ) {
       return UNTIL;
     }
-    const job = this.recordedJobs?.[this.recordedJobNext];
-    if (job === undefined) return EXHAUSTED;
-    const status = this.deliver(job);
+    if (this.recordedJobNext >= this.recordedJobCount || this.recorded === undefined) return EXHAUSTED;
+    const status = this.deliver(jobAt(this.recorded, this.recordedJobNext));
     if (status !== RETRY) this.recordedJobNext++;
     return status;
   }
@@ -946,7 +948,7 @@ export class WorkflowRuntime {
     if (this.stopped) return STOPPED;
     if (this.checkConditions() > 0) return RETRY;
     this.replaying = false;
-    if (this.recorded !== undefined && this.recordedNext < this.recorded.length) {
+    if (this.recorded !== undefined && this.recordedNext < this.recordedCount) {
       this.diverge({ step: this.recordedNext + 1, recordedIndex: this.recordedNext, differences: [] });
       return STOPPED;
     }

@@ -28,6 +28,7 @@ import type {
 } from '../protocol.js';
 import { FETCH_ACTIVITY_NAME } from '../protocol.js';
 import type { ActivityCallbacks, Sandbox, SandboxStats } from '../sandbox-types.js';
+import { toHistoryColumns } from '../guest/history-columns.js';
 import type { HostRequest, RunnerBuild, RunnerMessage, RunnerReply, RuntimeScripts } from '../runner/wire.js';
 import { RunnerProcess } from './runner-process.js';
 import type { CompiledSandboxOptions } from './sandbox-options.js';
@@ -155,7 +156,12 @@ export class RunnerPool implements Sandbox {
     return new Promise((resolve) => {
       const id = this.nextId++;
       target.pending.set(id, { kind: 'activate', sessionId, resolve });
-      this.enqueue(target, { op: 'activate', id, activation });
+      // A cold load's history crosses in columns (history-columns.ts): far cheaper to encode and copy.
+      const sent =
+        activation.replay === undefined
+          ? activation
+          : { ...activation, replay: toHistoryColumns(activation.replay) };
+      this.enqueue(target, { op: 'activate', id, activation: sent });
     });
   }
 
@@ -181,7 +187,11 @@ export class RunnerPool implements Sandbox {
     return new Promise((resolve) => {
       const id = this.nextId++;
       slot.pending.set(id, { kind: 'replay', resolve, callbacks });
-      this.enqueue(slot, { op: 'replay', id, request });
+      this.enqueue(slot, {
+        op: 'replay',
+        id,
+        request: { ...request, history: toHistoryColumns(request.history) },
+      });
     });
   }
 

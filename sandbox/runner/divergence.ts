@@ -3,7 +3,9 @@
  * user's sources, with a message that names the step, what the journal recorded, what the code did
  * now and where, and how to fix it.
  */
-import type { Command, Divergence, FieldDifference, IssuedCommand, RecordedCommand } from '../protocol.js';
+import type { Command, Divergence, FieldDifference, IssuedCommand } from '../protocol.js';
+import type { HistoryColumns } from '../guest/history-columns.js';
+import { recordedCommandAt } from '../guest/history-columns.js';
 import type { RawDivergence } from '../guest/workflow-runtime.js';
 import type { BundleMap } from './source-mapping.js';
 import { mapStack } from './source-mapping.js';
@@ -61,10 +63,13 @@ const HINT =
 
 export function toDivergence(
   raw: RawDivergence,
-  recorded: RecordedCommand[] | undefined,
+  recorded: HistoryColumns | undefined,
   map: BundleMap,
 ): Divergence {
-  const recordedCommand = raw.recordedIndex === undefined ? undefined : recorded?.[raw.recordedIndex];
+  const recordedCommand =
+    raw.recordedIndex === undefined || recorded === undefined
+      ? undefined
+      : recordedCommandAt(recorded, raw.recordedIndex);
   let issued: IssuedCommand | undefined;
   if (raw.issued !== undefined) {
     issued = { command: raw.issued.command };

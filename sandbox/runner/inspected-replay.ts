@@ -22,14 +22,16 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
 
-import type { InspectorEndpoint, ReplayOutcome, ReplayRequest } from '../protocol.js';
+import type { InspectorEndpoint, ReplayOutcome } from '../protocol.js';
 import { WORKFLOW_RUNTIME_FILE, WorkflowOp } from '../guest/entry-points.js';
 import type { BundleAnswer, WorkflowDispatch } from '../guest/workflow-entry.js';
+import { toHistoryColumns } from '../guest/history-columns.js';
 import { driveReplay } from './replay-driver.js';
 import { toReplayOutcome } from './replay-outcome.js';
 import type { RunnerBuilds } from './runner-builds.js';
 import { BundleMap, mapErrorData } from './source-mapping.js';
 import { workflowSetup } from './workflow-host.js';
+import type { ReplayRequestInput } from './wire.js';
 
 /** The bundle's name under the inspector: its map's relative sources land next to it. */
 export const INSPECTED_BUNDLE_FILE = 'whisker:///project/workflow.bundle.js';
@@ -47,7 +49,7 @@ export interface InspectedReplayOptions {
 
 export async function replayInspected(
   builds: RunnerBuilds,
-  request: ReplayRequest,
+  request: ReplayRequestInput,
   options: InspectedReplayOptions,
 ): Promise<ReplayOutcome> {
   const build = builds.get(request.init.buildHash);
@@ -98,7 +100,8 @@ export async function replayInspected(
     })) as ivm.Reference<WorkflowDispatch>;
     const factory = (await bundleScript.run(context, { reference: true })) as ivm.Reference<unknown>;
     await dispatch.apply(undefined, [WorkflowOp.bundle, factory.derefInto({ release: true }), 0]);
-    const setupData = workflowSetup(request.init, request.history, INSPECTED_BUNDLE_FILE, {
+    const history = toHistoryColumns(request.history);
+    const setupData = workflowSetup(request.init, history, INSPECTED_BUNDLE_FILE, {
       trace: true,
       captureSites: request.captureSites === true,
       ...(request.until !== undefined ? { stopAt: request.until } : {}),
@@ -130,7 +133,7 @@ export async function replayInspected(
           new Error(`conditions kept unblocking each other ${MAX_CONDITION_ROUNDS} times in one step`),
       },
     );
-    return toReplayOutcome(result, request.history.commands, map);
+    return toReplayOutcome(result, history, map);
   } finally {
     await server.close();
     if (!isolate.isDisposed) isolate.dispose();

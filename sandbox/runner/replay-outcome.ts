@@ -2,7 +2,8 @@
  * A replay's raw results (bundle positions, raw sites) as the protocol reports them: commands,
  * state and divergence mapped to the user's sources through the bundle's source map.
  */
-import type { IssuedCommand, RecordedCommand, ReplayOutcome, WorkflowStateSnapshot } from '../protocol.js';
+import type { IssuedCommand, ReplayOutcome, WorkflowStateSnapshot } from '../protocol.js';
+import type { HistoryColumns } from '../guest/history-columns.js';
 import type { RawIssuedCommand, RawStateSnapshot } from '../guest/workflow-runtime.js';
 import { toDivergence } from './divergence.js';
 import type { DriveResult } from './replay-driver.js';
@@ -23,7 +24,7 @@ export function issuedCommand(raw: RawIssuedCommand, map: BundleMap): IssuedComm
 
 export function toReplayOutcome(
   result: DriveResult,
-  recorded: RecordedCommand[],
+  recorded: HistoryColumns,
   map: BundleMap,
 ): ReplayOutcome {
   const { conclusion } = result;

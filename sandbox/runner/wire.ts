@@ -12,6 +12,7 @@ import type { Readable, Writable } from 'node:stream';
 
 import type { ErrorData } from '../../common/index.js';
 import type { BuildArtifact } from '../artifact.js';
+import type { HistoryColumns } from '../guest/history-columns.js';
 import type {
   ActivationOutcome,
   ActivityOutcome,
@@ -20,6 +21,7 @@ import type {
   LogLevel,
   QueryOutcome,
   ReplayOutcome,
+  ReplayHistory,
   ReplayRequest,
   WorkflowActivation,
   WorkflowQuery,
@@ -52,11 +54,18 @@ export type RunnerBuild = Pick<
   'hash' | 'workflowBundle' | 'activityBundle' | 'activities' | 'entryPoints' | 'resources'
 >;
 
+/** An activation whose history may come in columns (as the pool sends it: see `history-columns.ts`). */
+export type ActivationInput = Omit<WorkflowActivation, 'replay'> & {
+  replay?: ReplayHistory | HistoryColumns;
+};
+/** A replay request whose history may come in columns. */
+export type ReplayRequestInput = Omit<ReplayRequest, 'history'> & { history: ReplayHistory | HistoryColumns };
+
 export type HostRequest =
   | { op: 'build'; build: RunnerBuild }
-  | { op: 'activate'; id: number; activation: WorkflowActivation }
+  | { op: 'activate'; id: number; activation: ActivationInput }
   | { op: 'query'; id: number; query: WorkflowQuery }
-  | { op: 'replay'; id: number; request: ReplayRequest }
+  | { op: 'replay'; id: number; request: ReplayRequestInput }
   | { op: 'evict'; sessionId: string }
   | { op: 'activity'; id: number; task: ActivityTask }
   | { op: 'cancelActivity'; id: number; reason: string }

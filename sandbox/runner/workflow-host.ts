@@ -19,13 +19,10 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { ErrorData } from '../../common/index.js';
 import type {
   ActivationOutcome,
-  Command,
   Job,
   QueryOutcome,
   ReplayHistory,
   ReplayOutcome,
-  ReplayRequest,
-  WorkflowActivation,
   WorkflowInit,
   WorkflowQuery,
 } from '../protocol.js';
@@ -38,6 +35,9 @@ import {
 import type { Conclusion, QueryResult, WorkflowRuntimeSetup } from '../guest/workflow-runtime.js';
 import type { BundleAnswer, WorkflowDispatch } from '../guest/workflow-entry.js';
 import { SHARED_CONTEXT_BROKEN } from '../guest/workflow-entry.js';
+import type { HistoryColumns } from '../guest/history-columns.js';
+import { toHistoryColumns } from '../guest/history-columns.js';
+import type { ActivationInput, ReplayRequestInput } from './wire.js';
 import { toDivergence } from './divergence.js';
 import { driveReplay } from './replay-driver.js';
 import { issuedCommand, toReplayOutcome } from './replay-outcome.js';
@@ -124,14 +124,16 @@ export class WorkflowHost {
    * Runs one activation. Synchronous calls all the way, except that a long replay yields to the
    * event loop between jobs every few milliseconds (the runner keeps answering health checks).
    */
-  async activate(activation: WorkflowActivation): Promise<ActivationOutcome> {
+  async activate(activation: ActivationInput): Promise<ActivationOutcome> {
     const { sessionId } = activation;
     let session: SessionContext | undefined;
+    let history: HistoryColumns | undefined;
     try {
       if (activation.init !== undefined) {
         this.evict(sessionId);
-        session = this.createContext(sessionId, activation.init, activation.replay);
-        if (activation.replay !== undefined) {
+        history = activation.replay === undefined ? undefined : toHistoryColumns(activation.replay);
+        session = this.createContext(sessionId, activation.init, history);
+        if (history !== undefined) {
           // The recorded jobs are in the context already: one call per job, nothing copied.
           let sliceStart = performance.now();
           for (;;) {
@@ -154,7 +156,7 @@ export class WorkflowHost {
         if (session === undefined) return { kind: 'context-missing', sessionId };
       }
       for (const job of activation.jobs) if (this.deliver(session, job) === DeliverStatus.stopped) break;
-      return this.conclude(session, activation);
+      return this.conclude(session, history);
     } catch (error) {
       if (error instanceof ActivationFailed) {
         if (session !== undefined) this.evict(sessionId);
@@ -196,11 +198,12 @@ export class WorkflowHost {
    * point and a final snapshot of the workflow's state (see `ReplayRequest`). Synchronous calls,
    * yielding to the event loop every few milliseconds like a cold load.
    */
-  async replay(request: ReplayRequest): Promise<ReplayOutcome> {
+  async replay(request: ReplayRequestInput): Promise<ReplayOutcome> {
     const contextId = `replay:${++this.replays}`;
     let session: SessionContext | undefined;
+    const history = toHistoryColumns(request.history);
     try {
-      session = this.createContext(contextId, request.init, request.history, {
+      session = this.createContext(contextId, request.init, history, {
         trace: true,
         captureSites: request.captureSites === true,
         ...(request.until !== undefined ? { stopAt: request.until } : {}),
@@ -215,7 +218,7 @@ export class WorkflowHost {
           sliceMs: REPLAY_SLICE_MS,
         },
       );
-      return toReplayOutcome(result, request.history.commands, context.shard.build.workflowMap);
+      return toReplayOutcome(result, history, context.shard.build.workflowMap);
     } catch (error) {
       const outcome =
         error instanceof ActivationFailed ? error.outcome : this.failure(contextId, session, error);
@@ -339,7 +342,7 @@ export class WorkflowHost {
   private createContext(
     sessionId: string,
     init: WorkflowInit,
-    replay: ReplayHistory | undefined,
+    replay: HistoryColumns | undefined,
     debug: Pick<WorkflowRuntimeSetup, 'trace' | 'captureSites' | 'stopAt'> = {},
   ): SessionContext {
     const build = this.build(sessionId, init.buildHash);
@@ -434,7 +437,7 @@ export class WorkflowHost {
     });
   }
 
-  private conclude(session: SessionContext, activation: WorkflowActivation): ActivationOutcome {
+  private conclude(session: SessionContext, history: HistoryColumns | undefined): ActivationOutcome {
     const started = performance.now();
     let conclusion: Conclusion | number;
     for (let round = 0; ; round++) {
@@ -450,7 +453,7 @@ export class WorkflowHost {
       return {
         kind: 'nondeterminism',
         sessionId,
-        divergence: toDivergence(conclusion.divergence, activation.replay?.commands, build.workflowMap),
+        divergence: toDivergence(conclusion.divergence, history, build.workflowMap),
       };
     }
     if (conclusion.violation !== undefined) {
@@ -522,7 +525,7 @@ export class WorkflowHost {
 /** The guest's setup for a context: identity, seed, and the recorded history copied in once. */
 export function workflowSetup(
   init: WorkflowInit,
-  replay: ReplayHistory | undefined,
+  replay: ReplayHistory | HistoryColumns | undefined,
   bundleFile: string,
   debug: Pick<WorkflowRuntimeSetup, 'trace' | 'captureSites' | 'stopAt'> = {},
 ): WorkflowRuntimeSetup {
@@ -534,18 +537,7 @@ export function workflowSetup(
     ...debug,
   };
   if (init.commandSources === false) setup.commandSources = false;
-  if (replay !== undefined) {
-    // Options are never compared (see compareCommands): not copying them saves an object per command.
-    // (The guest reads recorded commands only through compareCommands.)
-    setup.recorded = replay.commands.map(({ command }) => {
-      if (command.kind !== 'scheduleActivity' && command.kind !== 'startChild') return command;
-      // Already without options (the replayer sends them so): nothing to copy.
-      if (command.options === undefined) return command;
-      const { options: _options, ...compared } = command;
-      return compared as Command;
-    });
-    setup.patches = replay.patches;
-    setup.jobs = replay.jobs;
-  }
+  // In columns (options of recorded commands are never compared: see compareCommands).
+  if (replay !== undefined) setup.history = toHistoryColumns(replay);
   return setup;
 }
