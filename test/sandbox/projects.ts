@@ -300,8 +300,11 @@ export async function microtaskLoop() {
 }
 
 export async function grow() {
+  // Large steps (8 MB each): the 64 MB limit is reached in a few allocations, long before the
+  // 200 ms CPU limit even on a slow, busy machine (small steps made V8 collect near the limit
+  // until the CPU limit won the race).
   const hold: unknown[] = [];
-  for (;;) hold.push(new Array(100_000).fill(hold.length));
+  for (;;) hold.push(new Array(1_000_000).fill(hold.length));
 }
 
 export async function bigBuffer() {
