@@ -6,7 +6,10 @@
  * must reach the outside world only through this API (activities, timers, child sessions,
  * signals). Inside a workflow, `Date.now()` is the workflow time, `Math.random()` and
  * `crypto.randomUUID()` are seeded per session, `setTimeout` is a durable timer, `fetch` is an
- * activity, and `console.*` are journaled logs (silent while replaying).
+ * activity, and `console.*` are journaled logs (silent while replaying). The global object and
+ * the built-ins are read-only (the sessions of a build share a context): assigning a global
+ * throws a TypeError, and a session that changes `Array.prototype` or `Object.prototype` fails
+ * with a determinism violation. Keep state in your modules: each session has its own instance.
  *
  * Names follow Temporal's TypeScript SDK where it has one.
  */
