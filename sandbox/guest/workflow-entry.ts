@@ -77,8 +77,7 @@ export function setupWorkflow(readResource: ResourceReader): WorkflowDispatch {
   };
 
   const enter = (runtime: WorkflowRuntime): void => {
-    if (current === runtime) return;
-    blame(current);
+    if (current !== runtime) blame(current);
     enterWorkflowRuntime(runtime);
     current = runtime;
   };

@@ -256,6 +256,8 @@ export class WorkflowRuntime {
    */
   private scopes: ScopeState;
   private stackPreferences: StackPreferences = defaultStackPreferences();
+  /** Whether this session's state is the one in force (`resume` and `suspend` are idempotent). */
+  private resumed = false;
   private readonly activities = new Map<number, ActivityOp>();
   private readonly timers = new Map<number, TimerOp>();
   private readonly children = new Map<number, ChildOp>();
@@ -299,14 +301,18 @@ export class WorkflowRuntime {
 
   /** This session's code runs next (see `enterWorkflowRuntime`): its scopes and stack preferences. */
   resume(): void {
+    if (this.resumed) return;
     this.scopes = swapCancellationScopes(this.scopes);
     this.stackPreferences = swapStackPreferences(this.stackPreferences);
+    this.resumed = true;
   }
 
   /** Another session's code runs next: keep this one's scopes and stack preferences. */
   suspend(): void {
+    if (!this.resumed) return;
     this.scopes = swapCancellationScopes(this.scopes);
     this.stackPreferences = swapStackPreferences(this.stackPreferences);
+    this.resumed = false;
   }
 
   setEntry(entry: (input: unknown) => unknown): void {
@@ -1041,8 +1047,9 @@ let installed: WorkflowRuntime | undefined;
 
 /** Makes `runtime` the one the API and the deterministic globals act for. */
 export function enterWorkflowRuntime(runtime: WorkflowRuntime): void {
-  if (installed === runtime) return;
-  installed?.suspend();
+  // Idempotent steps: a call stopped at its CPU limit in the middle of a switch leaves a state
+  // the next switch still completes.
+  if (installed !== runtime) installed?.suspend();
   installed = runtime;
   runtime.resume();
 }

@@ -31,7 +31,13 @@ afterAll(() => sandbox.close());
 const entry = (name: string): string => `workflows.ts:${name}`;
 
 describe('limits', () => {
-  it('stops while(true) at the CPU limit with a stable code', async () => {
+  it('stops while(true) at the CPU limit with a stable code; a session sharing its context goes on', async () => {
+    const neighbour = await sandbox.activate(
+      first(artifact, 'ses_cpu_neighbour', entry('main'), [start({ name: 'n' })]),
+    );
+    expect(commandsOf(neighbour)).toEqual([
+      { kind: 'scheduleActivity', seq: 1, name: 'greet', args: ['n'], options: {} },
+    ]);
     const outcome = await sandbox.activate(first(artifact, 'ses_cpu', entry('loop'), [start()]));
     expect(outcome).toMatchObject({
       kind: 'failed',
@@ -39,6 +45,12 @@ describe('limits', () => {
       error: { code: 'CPU_LIMIT_EXCEEDED', retryable: false },
     });
     expect(outcome.kind === 'failed' && outcome.error.message).toContain('200 ms');
+    // The terminated call was in the same context: the neighbour's state, scopes and time are intact.
+    const next = await sandbox.activate({
+      sessionId: 'ses_cpu_neighbour',
+      jobs: [resolveActivity(1, 'hello n')],
+    });
+    expect(commandsOf(next)).toEqual([{ kind: 'startTimer', seq: 2, durationMs: 5000 }]);
   });
 
   it('refuses a 1 GiB ArrayBuffer inside the workflow', async () => {
