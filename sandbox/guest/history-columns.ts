@@ -163,6 +163,42 @@ export function commandAt(columns: HistoryColumns, i: number): Command {
   }
 }
 
+/**
+ * True when recorded command `i` is certainly the one the code issued now: a columnar shape with
+ * the same seq, name or duration and identical primitive arguments (`compareCommands` would find
+ * no difference). Undefined when only a full comparison can tell (objects, NaN, other kinds).
+ * The replay's common case, without building the recorded command.
+ */
+export function matchesRecorded(columns: HistoryColumns, i: number, command: Command): true | undefined {
+  switch (columns.commandKinds[i]) {
+    case COMMAND_SCHEDULE_ACTIVITY: {
+      if (
+        command.kind !== 'scheduleActivity' ||
+        command.seq !== columns.commandSeqs[i] ||
+        command.name !== columns.names[columns.commandNumbers[i] as number]
+      ) {
+        return undefined;
+      }
+      const recordedArgs = columns.commandValues[i];
+      const args = command.args;
+      if (!Array.isArray(recordedArgs) || recordedArgs.length !== args.length) return undefined;
+      for (let k = 0; k < args.length; k++) {
+        const value: unknown = recordedArgs[k];
+        if (value !== args[k] || (typeof value === 'object' && value !== null)) return undefined;
+      }
+      return true;
+    }
+    case COMMAND_START_TIMER:
+      return command.kind === 'startTimer' &&
+        command.seq === columns.commandSeqs[i] &&
+        command.durationMs === columns.commandNumbers[i]
+        ? true
+        : undefined;
+    default:
+      return undefined;
+  }
+}
+
 /** Recorded command `i` with its journal revision (for reports). */
 export function recordedCommandAt(columns: HistoryColumns, i: number): RecordedCommand | undefined {
   if (i < 0 || i >= commandCount(columns)) return undefined;

@@ -23,7 +23,7 @@ import {
 import type { ScopeState } from './cancellation-scope.js';
 import { compareCommands } from './compare-commands.js';
 import type { HistoryColumns } from './history-columns.js';
-import { commandAt, commandCount, jobAt, jobCount } from './history-columns.js';
+import { commandAt, commandCount, jobAt, jobCount, matchesRecorded } from './history-columns.js';
 import { errorToData, failureFromData } from './error-data.js';
 import { WhiskerError } from '../../common/index.js';
 import { DeterminismViolationError, InvalidArgumentError, WrongContextError, rejection } from './failures.js';
@@ -352,8 +352,11 @@ export class WorkflowRuntime {
       this.recordedNext < this.recordedCount
     ) {
       const index = this.recordedNext;
-      const recorded = commandAt(this.recorded, index);
-      const differences = compareCommands(recorded, command);
+      if (matchesRecorded(this.recorded, index, command) === true) {
+        this.recordedNext++;
+        return;
+      }
+      const differences = compareCommands(commandAt(this.recorded, index), command);
       if (differences.length === 0) {
         this.recordedNext++;
         return;

@@ -13,6 +13,7 @@ import {
   isHistoryColumns,
   jobAt,
   jobCount,
+  matchesRecorded,
   recordedCommandAt,
   toHistoryColumns,
 } from '../../sandbox/guest/history-columns.js';
@@ -74,6 +75,35 @@ describe('history in columns', () => {
     expect(fromHistoryColumns(columns)).toEqual(history);
     // The activity names are kept once.
     expect(columns.names).toEqual(['charge', 'notify']);
+  });
+
+  it('matches an issued command without building the recorded one only when it is certainly equal', () => {
+    const columns = toHistoryColumns({
+      jobs: [],
+      commands: [
+        { command: { kind: 'scheduleActivity', seq: 1, name: 'charge', args: [100, 'eur', true] } as never },
+        { command: { kind: 'scheduleActivity', seq: 2, name: 'charge', args: [{ cents: 1 }] } as never },
+        { command: { kind: 'scheduleActivity', seq: 3, name: 'charge', args: [Number.NaN] } as never },
+        { command: { kind: 'startTimer', seq: 4, durationMs: 5000 } },
+        { command: { kind: 'complete', result: 1 } },
+      ],
+      patches: [],
+    });
+    const schedule = (seq: number, name: string, args: unknown[]) =>
+      ({ kind: 'scheduleActivity', seq, name, args, options: { startToCloseTimeoutMs: 1 } }) as const;
+    // Equal, options aside: matched.
+    expect(matchesRecorded(columns, 0, schedule(1, 'charge', [100, 'eur', true]))).toBe(true);
+    expect(matchesRecorded(columns, 3, { kind: 'startTimer', seq: 4, durationMs: 5000 })).toBe(true);
+    // Anything else is left to the full comparison (which reports the differences).
+    expect(matchesRecorded(columns, 0, schedule(1, 'charge', [100, 'usd', true]))).toBeUndefined();
+    expect(matchesRecorded(columns, 0, schedule(1, 'refund', [100, 'eur', true]))).toBeUndefined();
+    expect(matchesRecorded(columns, 0, schedule(9, 'charge', [100, 'eur', true]))).toBeUndefined();
+    expect(matchesRecorded(columns, 0, schedule(1, 'charge', [100, 'eur']))).toBeUndefined();
+    expect(matchesRecorded(columns, 1, schedule(2, 'charge', [{ cents: 1 }]))).toBeUndefined();
+    expect(matchesRecorded(columns, 2, schedule(3, 'charge', [Number.NaN]))).toBeUndefined();
+    expect(matchesRecorded(columns, 3, { kind: 'startTimer', seq: 4, durationMs: 6000 })).toBeUndefined();
+    expect(matchesRecorded(columns, 3, schedule(4, 'charge', []))).toBeUndefined();
+    expect(matchesRecorded(columns, 4, { kind: 'complete', result: 1 })).toBeUndefined();
   });
 
   it('crosses the runner wire as typed arrays', async () => {
