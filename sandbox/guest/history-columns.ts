@@ -5,8 +5,8 @@
  * isolate, three times over. In columns their kinds, seqs, times and numbers are typed arrays
  * (copied as bytes), and only the values user code sees (results, arguments) stay values
  * (measured for 10,000 steps: ~75 ms of encoding, decoding and copying as objects, ~15 ms as
- * columns). Every other job and command is kept whole. No imports: the guest, the runner and
- * the engine side all use it.
+ * columns). Every other job and command is kept whole. Type imports only: the guest, the runner
+ * and the engine side (the runner pool packs it) all use it.
  */
 import type { Command, Job, RecordedCommand, ReplayHistory } from '../protocol.js';
 
