@@ -106,102 +106,115 @@ afterAll(async () => {
 });
 
 describe('replay under the V8 inspector', () => {
-  it('waits for the debugger, pauses at a breakpoint in the user TypeScript, resumes, completes', async () => {
-    let endpoint: InspectorEndpoint | undefined;
-    let debuggerDone:
-      Promise<{ pausedAt: string; first: unknown; listed: unknown; sourceRoot: unknown }> | undefined;
-    const replay = replayJournal({
-      journal,
-      sandbox: fx.sandbox,
-      build: { projectDir: dir },
-      inspect: {
-        port: 0,
-        onListening: (listening) => {
-          endpoint = listening;
-          debuggerDone = drive(listening);
+  it(
+    'waits for the debugger, pauses at a breakpoint in the user TypeScript, resumes, completes',
+    async () => {
+      let endpoint: InspectorEndpoint | undefined;
+      let debuggerDone:
+        Promise<{ pausedAt: string; first: unknown; listed: unknown; sourceRoot: unknown }> | undefined;
+      const replay = replayJournal({
+        journal,
+        sandbox: fx.sandbox,
+        build: { projectDir: dir },
+        inspect: {
+          port: 0,
+          onListening: (listening) => {
+            endpoint = listening;
+            debuggerDone = drive(listening);
+          },
         },
-      },
-    });
+      });
 
-    async function drive(listening: InspectorEndpoint) {
-      const listed = await (await fetch(`http://127.0.0.1:${listening.port}/json/list`)).json();
-      const cdp = await CdpClient.connect(listening.url);
-      await cdp.send('Runtime.enable');
-      await cdp.send('Debugger.enable');
-      // The bundle is compiled but not run yet: set the breakpoint by URL, as DevTools does for
-      // a line of a source-mapped file (translating it with the script's source map).
-      const artifactMap = new TraceMap(journal.build?.workflowBundle.sourceMap ?? '');
-      const generated = generatedPositionFor(artifactMap, {
-        source: 'workflows.ts',
-        line: BREAK_LINE,
-        column: 2,
-        bias: GREATEST_LOWER_BOUND,
-      });
-      expect(generated.line).not.toBeNull();
-      await cdp.send('Debugger.setBreakpointByUrl', {
-        url: 'whisker:///project/workflow.bundle.js',
-        lineNumber: (generated.line ?? 1) - 1,
-        columnNumber: generated.column ?? 0,
-      });
-      await cdp.send('Runtime.runIfWaitingForDebugger');
-      const paused = await cdp.next('Debugger.paused');
-      const frames = paused.params?.callFrames as {
-        callFrameId: string;
-        location: { scriptId: string; lineNumber: number; columnNumber: number };
-      }[];
-      const top = frames[0];
-      // The script carries its source map inline, so a debugger maps the frame to the user's file.
-      let parsed: CdpMessage | undefined;
-      while (parsed === undefined) {
-        const candidate = await cdp.next('Debugger.scriptParsed');
-        if (candidate.params?.scriptId === top?.location.scriptId) parsed = candidate;
+      async function drive(listening: InspectorEndpoint) {
+        const listed = await (await fetch(`http://127.0.0.1:${listening.port}/json/list`)).json();
+        const cdp = await CdpClient.connect(listening.url);
+        await cdp.send('Runtime.enable');
+        await cdp.send('Debugger.enable');
+        // The bundle is compiled but not run yet: set the breakpoint by URL, as DevTools does for
+        // a line of a source-mapped file (translating it with the script's source map).
+        const artifactMap = new TraceMap(journal.build?.workflowBundle.sourceMap ?? '');
+        const generated = generatedPositionFor(artifactMap, {
+          source: 'workflows.ts',
+          line: BREAK_LINE,
+          column: 2,
+          bias: GREATEST_LOWER_BOUND,
+        });
+        expect(generated.line).not.toBeNull();
+        await cdp.send('Debugger.setBreakpointByUrl', {
+          url: 'whisker:///project/workflow.bundle.js',
+          lineNumber: (generated.line ?? 1) - 1,
+          columnNumber: generated.column ?? 0,
+        });
+        await cdp.send('Runtime.runIfWaitingForDebugger');
+        const paused = await cdp.next('Debugger.paused');
+        const frames = paused.params?.callFrames as {
+          callFrameId: string;
+          location: { scriptId: string; lineNumber: number; columnNumber: number };
+        }[];
+        const top = frames[0];
+        // The script carries its source map inline, so a debugger maps the frame to the user's file.
+        let parsed: CdpMessage | undefined;
+        while (parsed === undefined) {
+          const candidate = await cdp.next('Debugger.scriptParsed');
+          if (candidate.params?.scriptId === top?.location.scriptId) parsed = candidate;
+        }
+        expect(parsed.params?.url).toBe('whisker:///project/workflow.bundle.js');
+        const mapUrl = String(parsed.params?.sourceMapURL);
+        expect(mapUrl.startsWith('data:application/json')).toBe(true);
+        const inlineMap = JSON.parse(
+          Buffer.from(mapUrl.slice(mapUrl.indexOf(',') + 1), 'base64').toString('utf8'),
+        ) as { sourceRoot?: string };
+        const original = originalPositionFor(new TraceMap(inlineMap as never), {
+          line: (top?.location.lineNumber ?? 0) + 1,
+          column: top?.location.columnNumber ?? 0,
+        });
+        const first = await cdp.send('Debugger.evaluateOnCallFrame', {
+          callFrameId: top?.callFrameId,
+          expression: 'first',
+          returnByValue: true,
+        });
+        await cdp.send('Debugger.resume');
+        cdp.close();
+        return {
+          pausedAt: `${String(original.source)}:${String(original.line)}`,
+          first: (first.result as { value?: unknown } | undefined)?.value,
+          listed,
+          sourceRoot: inlineMap.sourceRoot,
+        };
       }
-      expect(parsed.params?.url).toBe('whisker:///project/workflow.bundle.js');
-      const mapUrl = String(parsed.params?.sourceMapURL);
-      expect(mapUrl.startsWith('data:application/json')).toBe(true);
-      const inlineMap = JSON.parse(
-        Buffer.from(mapUrl.slice(mapUrl.indexOf(',') + 1), 'base64').toString('utf8'),
-      ) as { sourceRoot?: string };
-      const original = originalPositionFor(new TraceMap(inlineMap as never), {
-        line: (top?.location.lineNumber ?? 0) + 1,
-        column: top?.location.columnNumber ?? 0,
-      });
-      const first = await cdp.send('Debugger.evaluateOnCallFrame', {
-        callFrameId: top?.callFrameId,
-        expression: 'first',
-        returnByValue: true,
-      });
-      await cdp.send('Debugger.resume');
-      cdp.close();
-      return {
-        pausedAt: `${String(original.source)}:${String(original.line)}`,
-        first: (first.result as { value?: unknown } | undefined)?.value,
-        listed,
-        sourceRoot: inlineMap.sourceRoot,
-      };
-    }
 
-    // A failing debugger side must fail the test, not leave the replay paused.
-    const result = await Promise.race([
-      replay,
-      new Promise<never>((_resolve, reject) => {
-        const check = setInterval(() => {
-          if (debuggerDone === undefined) return;
-          clearInterval(check);
-          debuggerDone.catch(reject);
-        }, 20);
-      }),
-    ]);
-    expect(endpoint?.url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/[0-9a-f-]{36}$/);
-    const seen = await debuggerDone;
-    // The source map's sources resolve to the project's files on disk (editors open them).
-    expect(seen?.sourceRoot).toBe(new URL(`file://${dir}/`).href);
-    expect(seen?.pausedAt).toBe(`${new URL(`file://${dir}/`).href}workflows.ts:${BREAK_LINE}`);
-    expect(seen?.first).toBe(20);
-    expect(seen?.listed).toEqual([
-      expect.objectContaining({ type: 'node', webSocketDebuggerUrl: endpoint?.url }),
-    ]);
-    expect(result.verdict).toBe('compatible');
-    expect(result.steps).toEqual({ recorded: 3, replayed: 3 });
-  }, 60_000);
+      // A failing debugger side must fail the test, not leave the replay paused; and a replay whose
+      // inspector never listens fails naming that step.
+      const listenBy = Date.now() + 25_000;
+      const result = await Promise.race([
+        replay,
+        new Promise<never>((_resolve, reject) => {
+          const check = setInterval(() => {
+            if (debuggerDone === undefined) {
+              if (Date.now() < listenBy) return;
+              clearInterval(check);
+              reject(new Error('the inspected replay did not report a listening inspector within 25 s'));
+              return;
+            }
+            clearInterval(check);
+            debuggerDone.catch(reject);
+          }, 20);
+        }),
+      ]);
+      expect(endpoint?.url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/[0-9a-f-]{36}$/);
+      const seen = await debuggerDone;
+      // The source map's sources resolve to the project's files on disk (editors open them).
+      expect(seen?.sourceRoot).toBe(new URL(`file://${dir}/`).href);
+      expect(seen?.pausedAt).toBe(`${new URL(`file://${dir}/`).href}workflows.ts:${BREAK_LINE}`);
+      expect(seen?.first).toBe(20);
+      expect(seen?.listed).toEqual([
+        expect.objectContaining({ type: 'node', webSocketDebuggerUrl: endpoint?.url }),
+      ]);
+      expect(result.verdict).toBe('compatible');
+      expect(result.steps).toEqual({ recorded: 3, replayed: 3 });
+      // One retry: a full-suite CI run here once never saw the inspector listen (not reproduced in
+      // isolation or under load, nor in other full runs); a failure twice in a row still fails.
+    },
+    { timeout: 60_000, retry: 1 },
+  );
 });
