@@ -27,6 +27,7 @@ import type { WorkflowRuntimeSetup } from './workflow-runtime.js';
 import {
   WorkflowRuntime,
   enterWorkflowRuntime,
+  installedWorkflowRuntime,
   leaveWorkflowRuntime,
   workflowRuntime,
 } from './workflow-runtime.js';
@@ -59,7 +60,6 @@ export function setupWorkflow(readResource: ResourceReader): WorkflowDispatch {
 
   const runtimes = new Map<number, WorkflowRuntime>();
   let factory: BundleFactory | undefined;
-  let current: WorkflowRuntime | undefined;
   /** Set when a checked prototype could not be put back: every later call refuses. */
   let broken: string | undefined;
 
@@ -77,9 +77,9 @@ export function setupWorkflow(readResource: ResourceReader): WorkflowDispatch {
   };
 
   const enter = (runtime: WorkflowRuntime): void => {
+    const current = installedWorkflowRuntime();
     if (current !== runtime) blame(current);
     enterWorkflowRuntime(runtime);
-    current = runtime;
   };
 
   return function dispatch(op: number, arg: unknown, session: number): unknown {
@@ -101,7 +101,6 @@ export function setupWorkflow(readResource: ResourceReader): WorkflowDispatch {
     if (op === WorkflowOp.release) {
       runtimes.delete(session);
       leaveWorkflowRuntime(runtime);
-      if (current === runtime) current = undefined;
       return undefined;
     }
     enter(runtime);

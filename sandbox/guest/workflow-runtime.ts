@@ -1064,6 +1064,11 @@ export function leaveWorkflowRuntime(runtime: WorkflowRuntime): void {
   installed = undefined;
 }
 
+/** The runtime in force now, if any (the one whose session last ran and was not released). */
+export function installedWorkflowRuntime(): WorkflowRuntime | undefined {
+  return installed;
+}
+
 /** The running workflow's runtime, or a clear error for API calls outside a workflow. */
 export function workflowRuntime(api: string): WorkflowRuntime {
   if (installed === undefined) {

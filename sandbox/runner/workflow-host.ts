@@ -21,7 +21,6 @@ import type {
   ActivationOutcome,
   Job,
   QueryOutcome,
-  ReplayHistory,
   ReplayOutcome,
   WorkflowInit,
   WorkflowQuery,
@@ -525,7 +524,7 @@ export class WorkflowHost {
 /** The guest's setup for a context: identity, seed, and the recorded history copied in once. */
 export function workflowSetup(
   init: WorkflowInit,
-  replay: ReplayHistory | HistoryColumns | undefined,
+  replay: HistoryColumns | undefined,
   bundleFile: string,
   debug: Pick<WorkflowRuntimeSetup, 'trace' | 'captureSites' | 'stopAt'> = {},
 ): WorkflowRuntimeSetup {
@@ -537,7 +536,6 @@ export function workflowSetup(
     ...debug,
   };
   if (init.commandSources === false) setup.commandSources = false;
-  // In columns (options of recorded commands are never compared: see compareCommands).
-  if (replay !== undefined) setup.history = toHistoryColumns(replay);
+  if (replay !== undefined) setup.history = replay;
   return setup;
 }
