@@ -17,6 +17,7 @@
  * All values (`input`, `args`, `result`, `payload`) are structured-clone safe.
  */
 import type { ErrorData, SourceLocation } from '../common/index.js';
+import type { HistoryColumns } from './guest/history-columns.js';
 
 // ---------------------------------------------------------------------------------------------
 // Jobs: facts delivered to workflow code.
@@ -173,8 +174,8 @@ export interface WorkflowActivation {
    * the session's context, or it answers `context-missing`.
    */
   init?: WorkflowInit;
-  /** With `init`: the recorded history to replay before `jobs`. */
-  replay?: ReplayHistory;
+  /** With `init`: the recorded history to replay before `jobs` (as objects, or in columns). */
+  replay?: ReplayHistory | HistoryColumns;
   /** New jobs, applied live after any replay. */
   jobs: Job[];
 }
@@ -318,7 +319,8 @@ export interface InspectorEndpoint {
 export interface ReplayRequest {
   /** The context's identity (sessionId in `info`), the build and the seed, as recorded. */
   init: WorkflowInit;
-  history: ReplayHistory;
+  /** As objects, or in columns (see `HistoryColumns`). */
+  history: ReplayHistory | HistoryColumns;
   /** Facts journaled after the code's last output: delivered live after the replay, their commands are new. */
   pending: Job[];
   until?: ReplayStopAt;

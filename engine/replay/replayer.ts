@@ -22,10 +22,16 @@ import type {
   WorkflowInfo,
   WorkflowStateSnapshot,
 } from '../../sandbox/index.js';
-import { BuildFailedError, buildProject, createSandbox, deserializeArtifact } from '../../sandbox/index.js';
+import {
+  BuildFailedError,
+  buildProject,
+  commandCount,
+  createSandbox,
+  deserializeArtifact,
+} from '../../sandbox/index.js';
 import type { SessionEvent, SessionStartedData } from '../session/events.js';
 import type { JournaledSessionEvent } from '../session/history.js';
-import { commandOf, splitHistory, withoutOptions } from '../session/history.js';
+import { commandOf, splitHistoryColumns } from '../session/history.js';
 import { InvalidReplayOptionError, ReplayBuildMissingError } from './errors.js';
 import type { JournalFile } from './journal-file.js';
 import { JOURNAL_FILE_MAGIC, decodeJournalFile, readJournalFile } from './journal-file.js';
@@ -130,13 +136,10 @@ async function replayOn(
   options: Omit<ReplayJournalOptions, 'journal' | 'build' | 'sandbox'>,
   started: number,
 ): Promise<ReplayResult> {
-  const events = journal.events.map(
-    (e) => ({ type: e.type, data: e.data, revision: e.revision }) as JournaledSessionEvent,
+  // A journal file's events are session events with their revision (and a recording time).
+  const { replay: history, pending } = splitHistoryColumns(
+    journal.events as readonly JournaledSessionEvent[],
   );
-  const { replay, pending } = splitHistory(events);
-  // Options are never compared: leaving them out makes the request lighter to send and copy. The
-  // report's divergence gets the recorded command back whole (see `report`).
-  const history = { ...replay, commands: replay.commands.map(withoutOptions) };
   const request: ReplayRequest = {
     init: {
       buildHash: build.artifact.hash,
@@ -162,7 +165,7 @@ async function replayOn(
     request,
     onListening === undefined ? {} : { onInspectorListening: onListening },
   );
-  return report(journal, build, replay.commands.length, outcome, options.until, started);
+  return report(journal, build, commandCount(history), outcome, options.until, started);
 }
 
 function report(

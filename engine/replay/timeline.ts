@@ -5,7 +5,7 @@
  */
 import type { Divergence, IssuedCommand, ReplayLog, ReplayOutcome } from '../../sandbox/index.js';
 import type { SessionEvent } from '../session/events.js';
-import { commandOf, jobsOf } from '../session/history.js';
+import { hasJob, isCommandEvent } from '../session/history.js';
 import type { JournalFileEvent } from './journal-file.js';
 
 /**
@@ -49,7 +49,7 @@ export function buildTimeline(events: readonly JournalFileEvent[], outcome: Repl
   let step = 0;
   let jobIndex = 0;
   for (const event of events) {
-    const typed = { type: event.type, data: event.data } as SessionEvent;
+    const typed = event as unknown as SessionEvent; // a journal event is a session event with more fields
     const entry: TimelineEntry = {
       revision: event.revision,
       type: event.type,
@@ -57,7 +57,7 @@ export function buildTimeline(events: readonly JournalFileEvent[], outcome: Repl
       recordedAt: event.recordedAt,
       status: 'recorded',
     };
-    if (commandOf(typed) !== undefined) {
+    if (isCommandEvent(typed)) {
       entry.step = ++step;
       entry.status =
         divergence?.step === step && divergence.recorded !== undefined
@@ -66,21 +66,22 @@ export function buildTimeline(events: readonly JournalFileEvent[], outcome: Repl
             ? 'matched'
             : 'not-replayed';
     }
-    for (const _job of jobsOf(typed)) {
+    // An event delivers at most one job.
+    if (hasJob(typed)) {
       const j = jobIndex++;
       if (trace === undefined || j >= delivered) {
         if (entry.step === undefined) entry.status = 'not-replayed';
-        continue;
+      } else {
+        if (entry.step === undefined) entry.status = 'delivered';
+        const from = trace.matched[j] ?? 0;
+        const to = trace.matched[j + 1] ?? from;
+        if (to > from) entry.steps = [from + 1, to];
+        const issuedFrom = trace.issued[j] ?? 0;
+        const issuedTo = trace.issued[j + 1] ?? issuedFrom;
+        if (issuedTo > issuedFrom) entry.newCommands = outcome.newCommands.slice(issuedFrom, issuedTo);
+        const logs = logsByJob.get(j);
+        if (logs !== undefined) entry.logs = logs;
       }
-      if (entry.step === undefined) entry.status = 'delivered';
-      const from = trace.matched[j] ?? 0;
-      const to = trace.matched[j + 1] ?? from;
-      if (to > from) entry.steps = [from + 1, to];
-      const issuedFrom = trace.issued[j] ?? 0;
-      const issuedTo = trace.issued[j + 1] ?? issuedFrom;
-      if (issuedTo > issuedFrom) entry.newCommands = outcome.newCommands.slice(issuedFrom, issuedTo);
-      const logs = logsByJob.get(j);
-      if (logs !== undefined) entry.logs = logs;
     }
     timeline.push(entry);
   }

@@ -18,12 +18,13 @@ import type {
   WorkflowActivation,
   WorkflowInfo,
 } from '../../sandbox/index.js';
+import { lastJobTime as lastRecordedJobTime } from '../../sandbox/index.js';
 import { childSessionId } from '../ids.js';
 import { eventsForCommands } from '../session/commands.js';
 import type { SessionEvent } from '../session/events.js';
 import { sessionStream } from '../session/events.js';
 import type { JournaledSessionEvent } from '../session/history.js';
-import { splitHistory, withoutOptions } from '../session/history.js';
+import { splitHistoryColumns } from '../session/history.js';
 import type { SessionState } from '../session/state.js';
 import { applySessionEvent, foldSession, isFinalStatus } from '../session/state.js';
 import type { ContextCache } from './context-cache.js';
@@ -202,10 +203,8 @@ export class SessionRuntime {
     if (cold) {
       const buildHash = await this.host.buildHash(this.state.buildId);
       const journal = await this.readJournal();
-      const split = splitHistory(journal);
-      const pending = split.pending;
-      const replay = { ...split.replay, commands: split.replay.commands.map(withoutOptions) };
-      time = lastJobTime(pending) ?? lastJobTime(replay.jobs) ?? this.state.startedAt;
+      const { replay, pending } = splitHistoryColumns(journal);
+      time = lastJobTime(pending) ?? lastRecordedJobTime(replay) ?? this.state.startedAt;
       activation = {
         sessionId: this.id,
         init: { buildHash, info: this.workflowInfo(), randomSeed: this.state.seed, commandSources: false },

@@ -2,7 +2,8 @@
  * Journal → replay history: which recorded events are jobs the code must see again, and which
  * are commands the code must issue again, in journal order. Pure.
  */
-import type { Command, Job, RecordedCommand, ReplayHistory } from '../../sandbox/index.js';
+import type { Command, HistoryColumns, Job, RecordedCommand, ReplayHistory } from '../../sandbox/index.js';
+import { HistoryColumnsBuilder } from '../../sandbox/index.js';
 import type { SessionEvent } from './events.js';
 
 /** A session event with its journal revision. */
@@ -95,9 +96,48 @@ export function commandOf(event: SessionEvent): Command | undefined {
   }
 }
 
+/** `commandOf(event) !== undefined`, without building the command. */
+export function isCommandEvent(event: SessionEvent): boolean {
+  switch (event.type) {
+    case 'ActivityScheduled':
+    case 'ActivityCancelRequested':
+    case 'TimerStarted':
+    case 'TimerCancelled':
+    case 'ChildStarted':
+    case 'ChildCancelRequested':
+    case 'ResponseSet':
+    case 'SessionCompleted':
+      return true;
+    case 'SessionFailed':
+      return event.data.origin === 'code';
+    case 'SessionStopped':
+      return event.data.origin === 'code' && event.data.error !== undefined;
+    default:
+      return false;
+  }
+}
+
+/** `jobsOf(event).length > 0` (an event delivers at most one job), without building it. */
+export function hasJob(event: SessionEvent): boolean {
+  switch (event.type) {
+    case 'SessionStarted':
+    case 'ActivityCompleted':
+    case 'TimerFired':
+    case 'SignalReceived':
+    case 'ChildStarted':
+    case 'ChildCompleted':
+    case 'CancelRequested':
+      return true;
+    case 'ActivityFailed':
+      return event.data.retryAt === undefined;
+    default:
+      return false;
+  }
+}
+
 /** True when the event records something the code did (matched or not: logs and patch markers count). */
 export function isOutputEvent(event: SessionEvent): boolean {
-  return commandOf(event) !== undefined || event.type === 'Log' || event.type === 'PatchMarker';
+  return isCommandEvent(event) || event.type === 'Log' || event.type === 'PatchMarker';
 }
 
 export interface SplitHistory {
@@ -111,15 +151,15 @@ export interface SplitHistory {
   pending: Job[];
 }
 
+/** Index of the last event that records something the code did (-1: none). */
+function lastOutputIndex(events: readonly SessionEvent[]): number {
+  for (let i = events.length - 1; i >= 0; i--) if (isOutputEvent(events[i] as SessionEvent)) return i;
+  return -1;
+}
+
 /** Splits a journal for loading a context: replay up to the last output, then the pending facts. */
 export function splitHistory(events: readonly JournaledSessionEvent[]): SplitHistory {
-  let lastOutput = -1;
-  for (let i = events.length - 1; i >= 0; i--) {
-    if (isOutputEvent(events[i] as SessionEvent)) {
-      lastOutput = i;
-      break;
-    }
-  }
+  const lastOutput = lastOutputIndex(events);
   const replay = replayHistoryOf(events.slice(0, lastOutput + 1), { jobsOfLast: false });
   const pending: Job[] = [];
   // A ChildStarted output's own job (the child's id) comes after the output, so it is pending too.
@@ -127,6 +167,51 @@ export function splitHistory(events: readonly JournaledSessionEvent[]): SplitHis
   if (last !== undefined) pending.push(...jobsOf(last));
   for (const event of events.slice(lastOutput + 1)) pending.push(...jobsOf(event));
   return { replay, pending };
+}
+
+export interface SplitHistoryColumns {
+  /** As `splitHistory`'s replay, its commands without options (`withoutOptions`), in columns. */
+  replay: HistoryColumns;
+  pending: Job[];
+}
+
+/**
+ * `splitHistory` with the replay built straight into columns, as the sandbox takes it: the
+ * common events (activities scheduled and completed, timers started and fired) never become job
+ * or command objects, so a long journal costs typed-array writes instead of ~5 objects an event.
+ */
+export function splitHistoryColumns(events: readonly JournaledSessionEvent[]): SplitHistoryColumns {
+  const lastOutput = lastOutputIndex(events);
+  const builder = new HistoryColumnsBuilder(lastOutput + 1, lastOutput + 1);
+  for (let i = 0; i <= lastOutput; i++) {
+    const event = events[i] as JournaledSessionEvent;
+    switch (event.type) {
+      case 'ActivityScheduled':
+        builder.scheduleActivity(event.data.seq, event.data.name, event.data.args, event.revision);
+        continue;
+      case 'ActivityCompleted':
+        if (i < lastOutput) builder.resolveActivity(event.data.seq, event.data.result, event.data.time);
+        continue;
+      case 'TimerStarted':
+        builder.startTimer(event.data.seq, event.data.durationMs, event.revision);
+        continue;
+      case 'TimerFired':
+        if (i < lastOutput) builder.fireTimer(event.data.seq, event.data.time);
+        continue;
+      case 'PatchMarker':
+        builder.patch(event.data.id);
+        continue;
+    }
+    // Same order as `replayHistoryOf`: an event's command before its job.
+    const command = commandOf(event);
+    if (command !== undefined) builder.command(withoutOptions({ command }).command, event.revision);
+    if (i < lastOutput) for (const job of jobsOf(event)) builder.job(job);
+  }
+  const pending: Job[] = [];
+  const last = events[lastOutput];
+  if (last !== undefined) pending.push(...jobsOf(last));
+  for (let i = lastOutput + 1; i < events.length; i++) pending.push(...jobsOf(events[i] as SessionEvent));
+  return { replay: builder.finish(), pending };
 }
 
 /**

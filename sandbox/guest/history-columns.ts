@@ -45,80 +45,155 @@ export function isHistoryColumns(history: ReplayHistory | HistoryColumns): histo
   return (history as Partial<HistoryColumns>).columns === 1;
 }
 
-function packJobs(jobs: readonly Job[], columns: HistoryColumns): void {
-  for (let i = 0; i < jobs.length; i++) {
-    const job = jobs[i] as Job;
-    columns.jobTimes[i] = job.time;
+/**
+ * Builds a history in columns one job and one command at a time, in journal order: from a
+ * `ReplayHistory` (`toHistoryColumns`) or straight from journal events (the engine does, so a
+ * long journal never becomes job and command objects first). Capacities are upper bounds.
+ */
+export class HistoryColumnsBuilder {
+  private readonly columns: HistoryColumns;
+  private jobs = 0;
+  private commands = 0;
+  private readonly nameIndex = new Map<string, number>();
+  private readonly patchIds = new Set<string>();
+
+  constructor(jobCapacity: number, commandCapacity: number) {
+    this.columns = {
+      columns: 1,
+      jobKinds: new Uint8Array(jobCapacity),
+      jobSeqs: new Float64Array(jobCapacity),
+      jobTimes: new Float64Array(jobCapacity),
+      jobValues: [],
+      commandKinds: new Uint8Array(commandCapacity),
+      commandSeqs: new Float64Array(commandCapacity),
+      commandNumbers: new Float64Array(commandCapacity),
+      commandValues: [],
+      commandRevisions: new Float64Array(commandCapacity),
+      names: [],
+      patches: [],
+    };
+  }
+
+  job(job: Job): void {
+    // Only the exact shapes get columns: a job with more fields is kept whole.
     if (job.kind === 'resolveActivity' && Object.keys(job).length === 4) {
-      columns.jobKinds[i] = JOB_RESOLVE_ACTIVITY;
-      columns.jobSeqs[i] = job.seq;
-      columns.jobValues.push(job.result);
+      this.resolveActivity(job.seq, job.result, job.time);
     } else if (job.kind === 'fireTimer' && Object.keys(job).length === 3) {
-      columns.jobKinds[i] = JOB_FIRE_TIMER;
-      columns.jobSeqs[i] = job.seq;
-      columns.jobValues.push(0);
+      this.fireTimer(job.seq, job.time);
     } else {
-      columns.jobKinds[i] = JOB_OTHER;
-      columns.jobValues.push(job);
+      this.pushJob(JOB_OTHER, 0, job.time, job);
     }
+  }
+
+  resolveActivity(seq: number, result: unknown, time: number): void {
+    this.pushJob(JOB_RESOLVE_ACTIVITY, seq, time, result);
+  }
+
+  fireTimer(seq: number, time: number): void {
+    this.pushJob(JOB_FIRE_TIMER, seq, time, 0);
+  }
+
+  /** A recorded command as the sandbox compares it (a `scheduleActivity` without options). */
+  command(command: Command, revision: number | undefined): void {
+    if (command.kind === 'scheduleActivity' && Object.keys(command).length === 4) {
+      this.scheduleActivity(command.seq, command.name, command.args, revision);
+    } else if (command.kind === 'startTimer' && Object.keys(command).length === 3) {
+      this.startTimer(command.seq, command.durationMs, revision);
+    } else {
+      this.pushCommand(COMMAND_OTHER, 0, 0, command, revision);
+    }
+  }
+
+  scheduleActivity(seq: number, name: string, args: unknown[], revision: number | undefined): void {
+    let index = this.nameIndex.get(name);
+    if (index === undefined) {
+      index = this.columns.names.length;
+      this.columns.names.push(name);
+      this.nameIndex.set(name, index);
+    }
+    this.pushCommand(COMMAND_SCHEDULE_ACTIVITY, seq, index, args, revision);
+  }
+
+  startTimer(seq: number, durationMs: number, revision: number | undefined): void {
+    this.pushCommand(COMMAND_START_TIMER, seq, durationMs, 0, revision);
+  }
+
+  /** A patch id recorded in the journal (each kept once, in order of first appearance). */
+  patch(id: string): void {
+    if (this.patchIds.has(id)) return;
+    this.patchIds.add(id);
+    this.columns.patches.push(id);
+  }
+
+  /** The columns, each cut to its length (the builder is spent). */
+  finish(): HistoryColumns {
+    const c = this.columns;
+    const jobs = this.jobs;
+    const commands = this.commands;
+    return {
+      ...c,
+      jobKinds: cut(c.jobKinds, jobs),
+      jobSeqs: cut(c.jobSeqs, jobs),
+      jobTimes: cut(c.jobTimes, jobs),
+      commandKinds: cut(c.commandKinds, commands),
+      commandSeqs: cut(c.commandSeqs, commands),
+      commandNumbers: cut(c.commandNumbers, commands),
+      commandRevisions: cut(c.commandRevisions, commands),
+    };
+  }
+
+  private pushJob(kind: number, seq: number, time: number, value: unknown): void {
+    const i = this.jobs++;
+    if (i >= this.columns.jobKinds.length)
+      throw new RangeError('HistoryColumnsBuilder: more jobs than its capacity');
+    this.columns.jobKinds[i] = kind;
+    this.columns.jobSeqs[i] = seq;
+    this.columns.jobTimes[i] = time;
+    this.columns.jobValues.push(value);
+  }
+
+  private pushCommand(
+    kind: number,
+    seq: number,
+    number: number,
+    value: unknown,
+    revision: number | undefined,
+  ): void {
+    const i = this.commands++;
+    if (i >= this.columns.commandKinds.length) {
+      throw new RangeError('HistoryColumnsBuilder: more commands than its capacity');
+    }
+    this.columns.commandKinds[i] = kind;
+    this.columns.commandSeqs[i] = seq;
+    this.columns.commandNumbers[i] = number;
+    this.columns.commandRevisions[i] = revision ?? Number.NaN;
+    this.columns.commandValues.push(value);
   }
 }
 
-function packCommands(commands: readonly RecordedCommand[], columns: HistoryColumns): void {
-  const nameIndex = new Map<string, number>();
-  for (let i = 0; i < commands.length; i++) {
-    const { command, revision } = commands[i] as RecordedCommand;
-    columns.commandRevisions[i] = revision ?? Number.NaN;
-    // Only the shapes the engine sends (scheduleActivity without options, as compared) get columns.
-    if (command.kind === 'scheduleActivity' && Object.keys(command).length === 4) {
-      let index = nameIndex.get(command.name);
-      if (index === undefined) {
-        index = columns.names.length;
-        columns.names.push(command.name);
-        nameIndex.set(command.name, index);
-      }
-      columns.commandKinds[i] = COMMAND_SCHEDULE_ACTIVITY;
-      columns.commandSeqs[i] = command.seq;
-      columns.commandNumbers[i] = index;
-      columns.commandValues.push(command.args);
-    } else if (command.kind === 'startTimer' && Object.keys(command).length === 3) {
-      columns.commandKinds[i] = COMMAND_START_TIMER;
-      columns.commandSeqs[i] = command.seq;
-      columns.commandNumbers[i] = command.durationMs;
-      columns.commandValues.push(0);
-    } else {
-      columns.commandKinds[i] = COMMAND_OTHER;
-      columns.commandValues.push(command);
-    }
-  }
+/** A typed array of exactly `length` items (a copy when shorter: a view would carry its whole buffer along). */
+function cut<T extends Uint8Array | Float64Array>(array: T, length: number): T {
+  return (length === array.length ? array : array.slice(0, length)) as T;
 }
 
 /** The columnar form of a history (a history already in columns is returned as it is). */
 export function toHistoryColumns(history: ReplayHistory | HistoryColumns): HistoryColumns {
   if (isHistoryColumns(history)) return history;
-  const jobs = history.jobs.length;
-  const commands = history.commands.length;
-  const columns: HistoryColumns = {
-    columns: 1,
-    jobKinds: new Uint8Array(jobs),
-    jobSeqs: new Float64Array(jobs),
-    jobTimes: new Float64Array(jobs),
-    jobValues: [],
-    commandKinds: new Uint8Array(commands),
-    commandSeqs: new Float64Array(commands),
-    commandNumbers: new Float64Array(commands),
-    commandValues: [],
-    commandRevisions: new Float64Array(commands),
-    names: [],
-    patches: history.patches,
-  };
-  packJobs(history.jobs, columns);
-  packCommands(history.commands, columns);
-  return columns;
+  const builder = new HistoryColumnsBuilder(history.jobs.length, history.commands.length);
+  for (const job of history.jobs) builder.job(job);
+  for (const { command, revision } of history.commands) builder.command(command, revision);
+  for (const id of history.patches) builder.patch(id);
+  return builder.finish();
 }
 
 export function jobCount(columns: HistoryColumns): number {
   return columns.jobKinds.length;
+}
+
+/** The time of the last recorded job (undefined when there is none). */
+export function lastJobTime(columns: HistoryColumns): number | undefined {
+  const count = columns.jobTimes.length;
+  return count === 0 ? undefined : columns.jobTimes[count - 1];
 }
 
 /** Job `i`, as the code receives it. */

@@ -22,7 +22,7 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
 
-import type { InspectorEndpoint, ReplayOutcome } from '../protocol.js';
+import type { InspectorEndpoint, ReplayOutcome, ReplayRequest } from '../protocol.js';
 import { WORKFLOW_RUNTIME_FILE, WorkflowOp } from '../guest/entry-points.js';
 import type { BundleAnswer, WorkflowDispatch } from '../guest/workflow-entry.js';
 import { toHistoryColumns } from '../guest/history-columns.js';
@@ -31,7 +31,6 @@ import { toReplayOutcome } from './replay-outcome.js';
 import type { RunnerBuilds } from './runner-builds.js';
 import { BundleMap, mapErrorData } from './source-mapping.js';
 import { workflowSetup } from './workflow-host.js';
-import type { ReplayRequestInput } from './wire.js';
 
 /** The bundle's name under the inspector: its map's relative sources land next to it. */
 export const INSPECTED_BUNDLE_FILE = 'whisker:///project/workflow.bundle.js';
@@ -49,7 +48,7 @@ export interface InspectedReplayOptions {
 
 export async function replayInspected(
   builds: RunnerBuilds,
-  request: ReplayRequestInput,
+  request: ReplayRequest,
   options: InspectedReplayOptions,
 ): Promise<ReplayOutcome> {
   const build = builds.get(request.init.buildHash);

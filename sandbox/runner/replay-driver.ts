@@ -41,18 +41,27 @@ export interface DriveResult {
 }
 
 export async function driveReplay(call: ContextCall, options: DriveOptions): Promise<DriveResult> {
-  const rounds = async (op: number, arg: unknown): Promise<number> => {
+  // A plain replay's calls are synchronous: its first round is taken without a promise (one job
+  // per call, thousands per replay); only condition re-checks and inspected calls are awaited.
+  const deliver = (op: number, arg: unknown): number | Promise<number> => {
     const started = performance.now();
-    for (let round = 0; ; round++) {
-      const status = (await call(op, arg, false, round, started)) as number;
-      if (status !== DeliverStatus.retry) return status;
-      if (round >= options.maxConditionRounds) throw options.onConditionLoop();
+    const first = call(op, arg, false, 0, started);
+    if (first !== DeliverStatus.retry && typeof first === 'number') return first;
+    return retryRounds(op, arg, first, started);
+  };
+  const retryRounds = async (op: number, arg: unknown, first: unknown, started: number): Promise<number> => {
+    let status = (await first) as number;
+    for (let round = 1; status === DeliverStatus.retry; round++) {
+      if (round > options.maxConditionRounds) throw options.onConditionLoop();
+      status = (await call(op, arg, false, round, started)) as number;
     }
+    return status;
   };
   let sliceStart = performance.now();
   let status: number;
   for (;;) {
-    status = await rounds(WorkflowOp.replayNext, undefined);
+    const next = deliver(WorkflowOp.replayNext, undefined);
+    status = typeof next === 'number' ? next : await next;
     if (status !== DeliverStatus.delivered) break;
     if (options.sliceMs !== undefined && performance.now() - sliceStart > options.sliceMs) {
       await nextTurn();
@@ -61,10 +70,10 @@ export async function driveReplay(call: ContextCall, options: DriveOptions): Pro
   }
   const until = status === DeliverStatus.until;
   if (status === DeliverStatus.exhausted) {
-    status = await rounds(WorkflowOp.endReplay, undefined);
+    status = await deliver(WorkflowOp.endReplay, undefined);
     if (status !== DeliverStatus.stopped) {
       for (const job of options.pending) {
-        if ((await rounds(WorkflowOp.job, job)) === DeliverStatus.stopped) break;
+        if ((await deliver(WorkflowOp.job, job)) === DeliverStatus.stopped) break;
       }
     }
   }

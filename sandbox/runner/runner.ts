@@ -7,12 +7,12 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 
 import type { ErrorData } from '../../common/index.js';
-import type { LogLevel, ReplayOutcome } from '../protocol.js';
+import type { LogLevel, ReplayOutcome, ReplayRequest } from '../protocol.js';
 import { ActivityHost } from './activity-host.js';
 import { replayInspected } from './inspected-replay.js';
 import { PolicyFetch } from './policy-fetch.js';
 import { RunnerBuilds } from './runner-builds.js';
-import type { HostRequest, ReplayRequestInput, RunnerOptions, RunnerReply, RuntimeScripts } from './wire.js';
+import type { HostRequest, RunnerOptions, RunnerReply, RuntimeScripts } from './wire.js';
 import { WorkflowHost } from './workflow-host.js';
 
 /** Work done before yielding to the event loop. */
@@ -141,7 +141,7 @@ export class Runner {
     }
   }
 
-  private async replayInspected(id: number, request: ReplayRequestInput): Promise<void> {
+  private async replayInspected(id: number, request: ReplayRequest): Promise<void> {
     let outcome: ReplayOutcome;
     try {
       outcome = await replayInspected(this.builds, request, {

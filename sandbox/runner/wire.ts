@@ -12,7 +12,6 @@ import type { Readable, Writable } from 'node:stream';
 
 import type { ErrorData } from '../../common/index.js';
 import type { BuildArtifact } from '../artifact.js';
-import type { HistoryColumns } from '../guest/history-columns.js';
 import type {
   ActivationOutcome,
   ActivityOutcome,
@@ -21,7 +20,6 @@ import type {
   LogLevel,
   QueryOutcome,
   ReplayOutcome,
-  ReplayHistory,
   ReplayRequest,
   WorkflowActivation,
   WorkflowQuery,
@@ -54,18 +52,11 @@ export type RunnerBuild = Pick<
   'hash' | 'workflowBundle' | 'activityBundle' | 'activities' | 'entryPoints' | 'resources'
 >;
 
-/** An activation whose history may come in columns (as the pool sends it: see `history-columns.ts`). */
-export type ActivationInput = Omit<WorkflowActivation, 'replay'> & {
-  replay?: ReplayHistory | HistoryColumns;
-};
-/** A replay request whose history may come in columns. */
-export type ReplayRequestInput = Omit<ReplayRequest, 'history'> & { history: ReplayHistory | HistoryColumns };
-
 export type HostRequest =
   | { op: 'build'; build: RunnerBuild }
-  | { op: 'activate'; id: number; activation: ActivationInput }
+  | { op: 'activate'; id: number; activation: WorkflowActivation }
   | { op: 'query'; id: number; query: WorkflowQuery }
-  | { op: 'replay'; id: number; request: ReplayRequestInput }
+  | { op: 'replay'; id: number; request: ReplayRequest }
   | { op: 'evict'; sessionId: string }
   | { op: 'activity'; id: number; task: ActivityTask }
   | { op: 'cancelActivity'; id: number; reason: string }

@@ -22,6 +22,8 @@ import type {
   Job,
   QueryOutcome,
   ReplayOutcome,
+  ReplayRequest,
+  WorkflowActivation,
   WorkflowInit,
   WorkflowQuery,
 } from '../protocol.js';
@@ -36,7 +38,6 @@ import type { BundleAnswer, WorkflowDispatch } from '../guest/workflow-entry.js'
 import { SHARED_CONTEXT_BROKEN } from '../guest/workflow-entry.js';
 import type { HistoryColumns } from '../guest/history-columns.js';
 import { toHistoryColumns } from '../guest/history-columns.js';
-import type { ActivationInput, ReplayRequestInput } from './wire.js';
 import { toDivergence } from './divergence.js';
 import { driveReplay } from './replay-driver.js';
 import { issuedCommand, toReplayOutcome } from './replay-outcome.js';
@@ -78,6 +79,9 @@ export interface WorkflowHostOptions {
 
 type PlainCall = { arguments: { copy: true }; timeout: number };
 type CopyingCall = { arguments: { copy: true }; result: { copy: true }; timeout: number };
+/** Calls whose arguments are all primitives (most of them): no copy to set up (~1 µs a call). */
+type PrimitiveCall = { timeout: number };
+type PrimitiveCopyingCall = { result: { copy: true }; timeout: number };
 
 /** Thrown inside `activate` to end it with a given outcome. */
 class ActivationFailed extends Error {
@@ -93,6 +97,8 @@ export class WorkflowHost {
 
   private readonly plainCall: PlainCall;
   private readonly copyingCall: CopyingCall;
+  private readonly primitiveCall: PrimitiveCall;
+  private readonly primitiveCopyingCall: PrimitiveCopyingCall;
 
   constructor(
     private readonly builds: RunnerBuilds,
@@ -100,6 +106,8 @@ export class WorkflowHost {
   ) {
     this.plainCall = { arguments: { copy: true }, timeout: options.cpuLimitMs };
     this.copyingCall = { arguments: { copy: true }, result: { copy: true }, timeout: options.cpuLimitMs };
+    this.primitiveCall = { timeout: options.cpuLimitMs };
+    this.primitiveCopyingCall = { result: { copy: true }, timeout: options.cpuLimitMs };
   }
 
   get contextCount(): number {
@@ -123,7 +131,7 @@ export class WorkflowHost {
    * Runs one activation. Synchronous calls all the way, except that a long replay yields to the
    * event loop between jobs every few milliseconds (the runner keeps answering health checks).
    */
-  async activate(activation: ActivationInput): Promise<ActivationOutcome> {
+  async activate(activation: WorkflowActivation): Promise<ActivationOutcome> {
     const { sessionId } = activation;
     let session: SessionContext | undefined;
     let history: HistoryColumns | undefined;
@@ -197,7 +205,7 @@ export class WorkflowHost {
    * point and a final snapshot of the workflow's state (see `ReplayRequest`). Synchronous calls,
    * yielding to the event loop every few milliseconds like a cold load.
    */
-  async replay(request: ReplayRequestInput): Promise<ReplayOutcome> {
+  async replay(request: ReplayRequest): Promise<ReplayOutcome> {
     const contextId = `replay:${++this.replays}`;
     let session: SessionContext | undefined;
     const history = toHistoryColumns(request.history);
@@ -243,7 +251,7 @@ export class WorkflowHost {
     shard.sessions.delete(sessionId);
     if (!shard.isolate.isDisposed) {
       try {
-        shard.dispatch.applySync(undefined, [WorkflowOp.release, undefined, session.key], this.plainCall);
+        shard.dispatch.applySync(undefined, [WorkflowOp.release, undefined, session.key], this.primitiveCall);
       } catch {
         // A context that refuses calls (broken, or out of memory) is dropped with its shard anyway.
       }
@@ -388,12 +396,18 @@ export class WorkflowHost {
   ): unknown {
     const timeout =
       round === 0 ? undefined : Math.max(1, Math.ceil(started + this.options.cpuLimitMs - performance.now()));
-    if (copyResult) {
-      const options = timeout === undefined ? this.copyingCall : { ...this.copyingCall, timeout };
-      return session.shard.dispatch.applySync(undefined, [op, arg, session.key], options);
+    const dispatch = session.shard.dispatch;
+    const args: [number, unknown, number] = [op, arg, session.key];
+    if (arg === undefined) {
+      const options = copyResult ? this.primitiveCopyingCall : this.primitiveCall;
+      return dispatch.applySync(
+        undefined,
+        args as [number, undefined, number],
+        withTimeout(options, timeout),
+      );
     }
-    const options = timeout === undefined ? this.plainCall : { ...this.plainCall, timeout };
-    return session.shard.dispatch.applySync(undefined, [op, arg, session.key], options);
+    const options = copyResult ? this.copyingCall : this.plainCall;
+    return dispatch.applySync(undefined, args, withTimeout(options, timeout));
   }
 
   private deliver(session: SessionContext, job: Job): number {
@@ -538,4 +552,9 @@ export function workflowSetup(
   if (init.commandSources === false) setup.commandSources = false;
   if (replay !== undefined) setup.history = replay;
   return setup;
+}
+
+/** The call's options, with what is left of the CPU limit when that is not all of it. */
+function withTimeout<T extends { timeout: number }>(options: T, timeout: number | undefined): T {
+  return timeout === undefined ? options : { ...options, timeout };
 }
