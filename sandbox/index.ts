@@ -11,14 +11,7 @@ export { compileSandboxOptions, InvalidSandboxOptionError } from './host/sandbox
 export type { CompiledSandboxOptions } from './host/sandbox-options.js';
 export { RunnerStartError } from './host/runner-pool.js';
 export { compareCommands } from './guest/compare-commands.js';
-export {
-  HistoryColumnsBuilder,
-  commandCount,
-  fromHistoryColumns,
-  jobCount,
-  lastJobTime,
-  toHistoryColumns,
-} from './guest/history-columns.js';
+export { HistoryColumnsBuilder, commandCount, lastJobTime } from './guest/history-columns.js';
 export type { HistoryColumns } from './guest/history-columns.js';
 export {
   ApplicationFailure,

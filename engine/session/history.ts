@@ -161,12 +161,17 @@ function lastOutputIndex(events: readonly SessionEvent[]): number {
 export function splitHistory(events: readonly JournaledSessionEvent[]): SplitHistory {
   const lastOutput = lastOutputIndex(events);
   const replay = replayHistoryOf(events.slice(0, lastOutput + 1), { jobsOfLast: false });
+  return { replay, pending: pendingJobs(events, lastOutput) };
+}
+
+/** The facts from the last output on, delivered live after the replay. */
+function pendingJobs(events: readonly SessionEvent[], lastOutput: number): Job[] {
   const pending: Job[] = [];
   // A ChildStarted output's own job (the child's id) comes after the output, so it is pending too.
   const last = events[lastOutput];
   if (last !== undefined) pending.push(...jobsOf(last));
-  for (const event of events.slice(lastOutput + 1)) pending.push(...jobsOf(event));
-  return { replay, pending };
+  for (let i = lastOutput + 1; i < events.length; i++) pending.push(...jobsOf(events[i] as SessionEvent));
+  return pending;
 }
 
 export interface SplitHistoryColumns {
@@ -207,11 +212,7 @@ export function splitHistoryColumns(events: readonly JournaledSessionEvent[]): S
     if (command !== undefined) builder.command(withoutOptions({ command }).command, event.revision);
     if (i < lastOutput) for (const job of jobsOf(event)) builder.job(job);
   }
-  const pending: Job[] = [];
-  const last = events[lastOutput];
-  if (last !== undefined) pending.push(...jobsOf(last));
-  for (let i = lastOutput + 1; i < events.length; i++) pending.push(...jobsOf(events[i] as SessionEvent));
-  return { replay: builder.finish(), pending };
+  return { replay: builder.finish(), pending: pendingJobs(events, lastOutput) };
 }
 
 /**

@@ -382,7 +382,8 @@ export class WorkflowHost {
   }
 
   /**
-   * One synchronous call into the context, values copied both ways. The first call of a job gets
+   * One synchronous call into the context, values copied both ways (an absent argument needs no
+   * copy: every replay step is such a call). The first call of a job gets
    * the whole CPU limit as its timeout (option objects made once: this is the hot path); further
    * rounds of the same job get what is left of it.
    */

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 
-import { toHistoryColumns } from '../../sandbox/index.js';
+import { toHistoryColumns } from '../../sandbox/guest/history-columns.js';
 import type { SessionEvent } from '../../engine/session/events.js';
 import type { JournaledSessionEvent } from '../../engine/session/history.js';
 import {
