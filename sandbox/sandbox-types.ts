@@ -39,7 +39,10 @@ export interface SandboxOptions {
    * Also bounds the module code of a bundle when a context is created. Default 1000 ms.
    */
   activationCpuLimitMs?: number;
-  /** Heap limit of each isolate, in MiB. Default 128. */
+  /**
+   * Heap limit of each isolate, in MiB (a workflow isolate holds up to 256 sessions of one build;
+   * an activity attempt has one of its own). Default 512.
+   */
   isolateMemoryLimitMb?: number;
   fetch?: FetchPolicy;
   /** Interval of runner health checks; an unresponsive runner is killed and replaced. Default 5 s. */

@@ -11,10 +11,14 @@
  *   frozen error prototype (`this.name = 'MyError'` in an `Error` subclass) would throw (the
  *   "override mistake" of frozen prototypes): those properties become accessors whose setter
  *   defines the property on the object itself, as Hardened JavaScript (SES) does.
- * - `Array.prototype` and `Object.prototype` are NOT frozen: V8 then gives up fast paths that every
- *   array and object literal uses (measured: array-heavy code 2-2.7x slower, and 15-25% slower
- *   even for `Object.preventExtensions`). They are checked instead (`checkSharedPrototypes`):
- *   a session that changed them fails with a determinism violation, and they are put back.
+ * - `Array.prototype` and `Object.prototype` are NOT frozen: read-only properties there make V8
+ *   give up fast paths that every array and object literal uses (measured: array-heavy code
+ *   2-2.7x slower when frozen, ~1.3x with only their properties made read-only). They are made
+ *   non-extensible (adding a property throws; no slowdown measured on array-, object- and
+ *   class-heavy code) and their values are checked (`checkSharedPrototypes`, at every switch of sessions): a
+ *   session that replaced or deleted one fails with a determinism violation, and it is put back.
+ *   Being non-extensible is what keeps that check cheap: `Reflect.ownKeys` on these dictionary-mode
+ *   objects, to find additions, cost ~2.4 µs a check, more than the rest of it.
  */
 
 type Key = string | symbol;
@@ -28,7 +32,6 @@ const CHECKED_PROTOTYPES: readonly object[] = [Array.prototype, Object.prototype
 interface PrototypeRecord {
   object: object;
   label: string;
-  prototype: object | null;
   keys: Key[];
   descriptors: Map<Key, PropertyDescriptor>;
   /** What `keys[i]` reads as (what the check compares: this runs at every switch of sessions). */
@@ -149,7 +152,6 @@ function record(object: object, label: string): PrototypeRecord {
   return {
     object,
     label,
-    prototype: Object.getPrototypeOf(object) as object | null,
     keys,
     descriptors,
     values,
@@ -170,47 +172,45 @@ export function hardenSharedContext(extra: unknown[]): void {
   deepFreeze(roots);
   Object.freeze(globalThis);
   records = [record(Array.prototype, 'Array.prototype'), record(Object.prototype, 'Object.prototype')];
+  for (const entry of records) Object.preventExtensions(entry.object);
 }
 
 function describeKey(key: Key): string {
   return typeof key === 'symbol' ? `[${key.description ?? 'symbol'}]` : key;
 }
 
-/** What changed on one checked prototype, or undefined. Cheap when nothing did. */
+/**
+ * What changed on one checked prototype, or undefined. Cheap when nothing did: nothing can be
+ * added (non-extensible) and the prototype of a non-extensible object cannot change, so the
+ * recorded values are all there is to compare.
+ */
 function changeOf(entry: PrototypeRecord): string | undefined {
   const object = entry.object as Record<Key, unknown>;
-  const keys = Reflect.ownKeys(object);
-  if (Object.getPrototypeOf(object) !== entry.prototype) return `${entry.label}'s prototype was replaced`;
-  if (!Object.isExtensible(object)) return `${entry.label} was made non-extensible`;
-  if (keys.length !== entry.keys.length) {
-    const added = keys.filter((key) => !entry.descriptors.has(key));
-    if (added.length > 0) return `${entry.label}.${describeKey(added[0] as Key)} was added`;
-    const removed = entry.keys.find((key) => !keys.includes(key));
-    return `${entry.label}.${describeKey(removed ?? '?')} was deleted`;
-  }
   const recorded = entry.keys;
   for (let i = 0; i < recorded.length; i++) {
     const key = recorded[i] as Key;
-    if (object[key] !== entry.values[i]) return `${entry.label}.${describeKey(key)} was replaced`;
+    if (object[key] !== entry.values[i]) {
+      const how = Object.hasOwn(object, key) ? 'replaced' : 'deleted';
+      return `${entry.label}.${describeKey(key)} was ${how}`;
+    }
   }
   return undefined;
 }
 
-/** Puts a checked prototype back as it was recorded; false if it can no longer be (made non-extensible, ...). */
+/**
+ * Puts a checked prototype's values back as recorded; false if it can no longer be (a deleted
+ * property cannot come back to a non-extensible object, nor a redefined non-configurable one).
+ */
 function restore(entry: PrototypeRecord): boolean {
-  const object = entry.object;
-  let restored = Object.isExtensible(object);
-  for (const key of Reflect.ownKeys(object)) {
-    if (!entry.descriptors.has(key)) restored = Reflect.deleteProperty(object, key) && restored;
-  }
+  let restored = true;
   for (const [key, descriptor] of entry.descriptors) {
-    restored = Reflect.defineProperty(object, key, descriptor) && restored;
+    restored = Reflect.defineProperty(entry.object, key, descriptor) && restored;
   }
-  return Reflect.setPrototypeOf(object, entry.prototype) && restored;
+  return restored;
 }
 
 export interface SharedPrototypeChange {
-  /** What changed, for the violation of the session whose code ran ("Array.prototype.last was added"). */
+  /** What changed, for the violation of the session whose code ran ("Array.prototype.map was replaced"). */
   change: string;
   /** False when the change cannot be undone: the context must be dropped. */
   restored: boolean;

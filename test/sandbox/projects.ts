@@ -371,7 +371,8 @@ export async function escapes() {
   }
   out.dynamicImport = dynamicImport;
   // Pollution: the API object and its functions, the global object and the built-ins are frozen
-  // (Object.prototype and Array.prototype are checked instead: see polluteObjectPrototype).
+  // (Object.prototype and Array.prototype are only non-extensible, and checked: see
+  // polluteObjectPrototype and replaceArrayMethod).
   const api = (workflowApi as unknown as { default: Record<string, unknown> }).default;
   try { api.sleep = () => 'evil'; out.apiPollution = 'assigned'; } catch (error) { out.apiPollution = 'blocked: ' + (error as Error).name; }
   try { (proxyActivities as unknown as Record<string, unknown>).polluted = 1; out.functionPollution = 'assigned'; } catch (error) { out.functionPollution = 'blocked: ' + (error as Error).name; }
@@ -387,6 +388,15 @@ export async function escapes() {
 export async function polluteObjectPrototype() {
   (Object.prototype as Record<string, unknown>).polluted = 'yes';
   return 'polluted';
+}
+
+export async function deleteArrayMethod() {
+  delete (Array.prototype as unknown as Record<string, unknown>).flat;
+  return 'deleted';
+}
+
+export async function arrayFlat() {
+  return [[1], [2, [3]]].flat(2).join(',');
 }
 
 export async function replaceArrayMethod() {
