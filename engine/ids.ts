@@ -5,6 +5,8 @@
 import { createHash } from 'node:crypto';
 import { monotonicFactory } from 'ulid';
 
+import { pooledRandom } from '../common/random-pool.js';
+
 export const ID_PREFIXES = {
   project: 'prj',
   build: 'bld',
@@ -18,8 +20,9 @@ export const ID_PREFIXES = {
 
 export type IdKind = keyof typeof ID_PREFIXES;
 
-// Monotonic: ids made in the same millisecond still sort in creation order.
-const ulid = monotonicFactory();
+// Monotonic: ids made in the same millisecond still sort in creation order. Random parts come from
+// a pool (the package's default asks the OS once per character).
+const ulid = monotonicFactory(pooledRandom);
 
 export function newId(kind: IdKind, now = Date.now()): string {
   return `${ID_PREFIXES[kind]}_${ulid(now)}`;

@@ -1,8 +1,9 @@
 /**
  * Event ids are ULIDs (26 characters of Crockford base32, 128 bits). Stores keep them as 16 bytes.
  */
-import { randomFillSync } from 'node:crypto';
 import { ulid } from 'ulid';
+
+import { pooledRandom } from '../common/random-pool.js';
 
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 const ULID_PATTERN = /^[0-7][0-9A-HJKMNP-TV-Z]{25}$/;
@@ -15,21 +16,6 @@ const DIGIT: Uint8Array = (() => {
 })();
 
 export const EVENT_ID_BYTES = 16;
-
-/**
- * Random bytes drawn from the OS in 4 KiB refills: the package's default source asks the OS once per
- * character, which dominated append CPU time. One byte per character, `byte / 256` maps evenly onto
- * the 32 symbols (each gets 8 byte values).
- */
-const pool = new Uint8Array(4096);
-let poolIndex = pool.length;
-function pooledRandom(): number {
-  if (poolIndex === pool.length) {
-    randomFillSync(pool);
-    poolIndex = 0;
-  }
-  return pool[poolIndex++]! / 256;
-}
 
 /** A new ULID (monotonic within a millisecond is not needed: ids are identities, not order). */
 export function newEventId(): string {
