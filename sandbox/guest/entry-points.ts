@@ -32,7 +32,18 @@ export const WorkflowOp = {
   create: 7,
   /** Forgets the session (its context was evicted). */
   release: 8,
+  /**
+   * arg: `[previous, job]`: concludes session `previous` (whose jobs were delivered by earlier
+   * calls), then delivers `job` to this call's session: one call where two would be, for runs of
+   * activations in one shard. → `[Conclusion, DELIVERED | RETRY | STOPPED]`, or NOT_PAIRED (nothing
+   * done) when `previous` waits on conditions: its conclude runs user code (the predicates), which
+   * must not share a call, and so a CPU limit, with another session's code.
+   */
+  concludeThenJob: 9,
 } as const;
+
+/** Answer of `concludeThenJob` when the two cannot share a call. */
+export const NOT_PAIRED = -1;
 
 export const ActivityOp = {
   /** arg: the bundle's factory function. → `{ ok: true } | { ok: false, error, code }` */

@@ -15,7 +15,7 @@
 import type { ErrorData } from '../../common/index.js';
 import type { Job } from '../protocol.js';
 import { ACTIVITY_API_NAMES, foreignApi, frozenApi } from './api-names.js';
-import { WorkflowOp } from './entry-points.js';
+import { NOT_PAIRED, WorkflowOp } from './entry-points.js';
 import { errorToData } from './error-data.js';
 import { checkSharedPrototypes, hardenSharedContext } from './harden.js';
 import type { ResourceReader } from './resources.js';
@@ -98,6 +98,18 @@ export function setupWorkflow(readResource: ResourceReader): WorkflowDispatch {
     }
     const runtime = runtimes.get(session);
     if (runtime === undefined) throw new Error(`whisker runtime: no session ${session} in this context`);
+    if (op === WorkflowOp.concludeThenJob) {
+      const [previousKey, job] = arg as [number, Job];
+      const previous = runtimes.get(previousKey);
+      if (previous === undefined)
+        throw new Error(`whisker runtime: no session ${previousKey} in this context`);
+      if (previous.checksConditions) return NOT_PAIRED;
+      enter(previous);
+      if (previous.finished) blame(previous);
+      const conclusion = previous.conclude();
+      enter(runtime);
+      return [conclusion, runtime.deliver(job)];
+    }
     if (op === WorkflowOp.release) {
       runtimes.delete(session);
       leaveWorkflowRuntime(runtime);

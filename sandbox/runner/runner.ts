@@ -7,7 +7,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 
 import type { ErrorData } from '../../common/index.js';
-import type { LogLevel, ReplayOutcome, ReplayRequest } from '../protocol.js';
+import type { ActivationOutcome, LogLevel, ReplayOutcome, ReplayRequest } from '../protocol.js';
 import { ActivityHost } from './activity-host.js';
 import { replayInspected } from './inspected-replay.js';
 import { PolicyFetch } from './policy-fetch.js';
@@ -17,6 +17,10 @@ import { WorkflowHost } from './workflow-host.js';
 
 /** Work done before yielding to the event loop. */
 const SLICE_MS = 10;
+/** Activations handed to the workflow host at once (a few milliseconds of work at most). */
+const ACTIVATION_RUN = 64;
+
+type ActivateRequest = Extract<HostRequest, { op: 'activate' }>;
 
 export class Runner {
   private readonly builds = new RunnerBuilds();
@@ -82,24 +86,29 @@ export class Runner {
     while (this.queue.length > 0) {
       const items = this.queue;
       this.queue = [];
-      for (const item of items) {
-        try {
-          if (item.op === 'activate') {
-            this.outbox.push({
-              op: 'activated',
-              id: item.id,
-              outcome: await this.workflows.activate(item.activation),
-            });
-          } else if (item.op === 'replay' && item.request.inspect === undefined) {
-            this.outbox.push({
-              op: 'replayed',
-              id: item.id,
-              outcome: await this.workflows.replay(item.request),
-            });
-          } else this.handle(item);
-        } catch (error) {
-          // A bug of the runner must not take the other requests (or the process) with it.
-          this.failed(item, error);
+      for (let i = 0; i < items.length;) {
+        const item = items[i] as HostRequest;
+        if (item.op === 'activate') {
+          // A run of activations goes in together: the workflow host saves a call per activation.
+          let end = i + 1;
+          while (end < items.length && end - i < ACTIVATION_RUN && items[end]?.op === 'activate') end++;
+          const run = items.slice(i, end) as ActivateRequest[];
+          i = end;
+          try {
+            const outcomes = await this.workflows.activateAll(run.map((request) => request.activation));
+            run.forEach((request, k) =>
+              this.outbox.push({
+                op: 'activated',
+                id: request.id,
+                outcome: outcomes[k] as ActivationOutcome,
+              }),
+            );
+          } catch (error) {
+            for (const request of run) this.failed(request, error);
+          }
+        } else {
+          i++;
+          await this.serve(item);
         }
         if (performance.now() - sliceStart > SLICE_MS) {
           this.flush();
@@ -112,13 +121,25 @@ export class Runner {
     this.flush();
   }
 
+  /** One request other than an activation. */
+  private async serve(item: HostRequest): Promise<void> {
+    try {
+      if (item.op === 'replay' && item.request.inspect === undefined) {
+        this.outbox.push({ op: 'replayed', id: item.id, outcome: await this.workflows.replay(item.request) });
+      } else this.handle(item);
+    } catch (error) {
+      // A bug of the runner must not take the other requests (or the process) with it.
+      this.failed(item, error);
+    }
+  }
+
   private handle(item: HostRequest): void {
     switch (item.op) {
       case 'build':
         this.builds.add(item.build);
         return;
       case 'activate':
-        return; // handled in drain (asynchronous)
+        return; // handled in drain (in runs)
       case 'replay':
         // Inspected: waits for a debugger and runs asynchronously, off the queue.
         void this.replayInspected(item.id, item.request);
