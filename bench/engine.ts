@@ -16,6 +16,7 @@ import type { JournaledSessionEvent } from '../engine/session/history.js';
 import { openFileEventStore } from '../journal/index.js';
 import { printTable, summarize } from './report.js';
 import type { Cell } from './report.js';
+import type { SleepersReport } from './engine-sleepers.js';
 
 const APP = fileURLToPath(new URL('./fixtures/engine-app', import.meta.url));
 
@@ -40,20 +41,15 @@ async function openEngine(dir: string, extra: { maxCachedContexts?: number } = {
   return createEngine({ store, activities: { hostStep: (n: number) => n + 1 }, ...extra });
 }
 
-/** RSS of this process and of its runner children, in MB. */
-function rssMb(): { engine: number; runners: number } {
-  const engine = process.memoryUsage().rss / 1e6;
-  let runners = 0;
-  try {
-    const out = execFileSync('ps', ['-o', 'rss=', '--ppid', String(process.pid)], { encoding: 'utf8' });
-    runners = out
-      .split('\n')
-      .filter(Boolean)
-      .reduce((sum, kb) => sum + Number(kb) / 1e3, 0);
-  } catch {
-    runners = Number.NaN;
-  }
-  return { engine, runners };
+/** The sleeping-sessions phase in a child process (`engine-sleepers.ts`): a fresh heap to measure. */
+function sleepersInChild(dir: string, count: number): SleepersReport {
+  const script = fileURLToPath(new URL('./engine-sleepers.ts', import.meta.url));
+  const out = execFileSync(
+    process.execPath,
+    ['--no-node-snapshot', '--expose-gc', '--import', 'tsx', script, dir, String(count)],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 },
+  );
+  return JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as SleepersReport;
 }
 
 async function throughput(engine: Engine, buildId: string, total: number, concurrency: number) {
@@ -99,53 +95,36 @@ export async function run(args: string[]): Promise<void> {
     rows.push({ metric: '  ÷ raw fdatasync p50', value: single.latency.p50 / fsyncP50, unit: '×' });
     await engine.shutdown();
 
-    // Sleeping sessions: memory, then recovery after a restart.
+    // Sleeping sessions: memory (in a fresh process of their own), then recovery after a restart.
     const sleepDir = join(root, 'sleeping');
     const sleeping = quick ? 10_000 : 100_000;
-    engine = await openEngine(sleepDir);
-    build = await engine.loadProject(APP);
-    const before = rssMb();
-    const startAt = performance.now();
-    const batch = 200;
-    for (let i = 0; i < sleeping; i += batch) {
-      const ids = await Promise.all(
-        Array.from(
-          { length: Math.min(batch, sleeping - i) },
-          async () =>
-            (await engine.startSession({ buildId: build.buildId, entry: 'workflows.ts:sleepLong' }))
-              .sessionId,
-        ),
-      );
-      await Promise.all(ids.map((id) => engine.waitFor(id, (s) => s.waitingFor?.timers === 1)));
-    }
-    const startSeconds = (performance.now() - startAt) / 1000;
-    global.gc?.();
-    const after = rssMb();
+    const report = sleepersInChild(sleepDir, sleeping);
     rows.push({
       metric: `sleeping sessions started`,
       value: sleeping,
-      unit: `in ${startSeconds.toFixed(1)} s`,
-    });
-    rows.push({ metric: `RSS engine with ${sleeping} sleeping`, value: after.engine, unit: 'MB' });
-    rows.push({ metric: `RSS runners with ${sleeping} sleeping`, value: after.runners, unit: 'MB' });
-    const listTimes: number[] = [];
-    for (let i = 0; i < 21; i++) {
-      const t0 = performance.now();
-      const first = engine.listSessions({ limit: 50 });
-      engine.listSessions({ limit: 50, status: 'waiting', cursor: first.nextCursor });
-      listTimes.push((performance.now() - t0) / 2);
-    }
-    rows.push({
-      metric: `list 50 newest of ${sleeping} sessions, p50`,
-      value: summarize(listTimes).p50,
-      unit: 'ms',
+      unit: `in ${report.startSeconds.toFixed(1)} s`,
     });
     rows.push({
-      metric: `RSS total growth`,
-      value: after.engine + after.runners - before.engine - before.runners,
+      metric: 'RSS of a fresh engine + runners, no session',
+      value: report.before.engine + report.before.runners,
       unit: 'MB',
     });
-    await engine.shutdown();
+    rows.push({ metric: `RSS engine with ${sleeping} sleeping`, value: report.after.engine, unit: 'MB' });
+    rows.push({ metric: `RSS runners with ${sleeping} sleeping`, value: report.after.runners, unit: 'MB' });
+    rows.push({
+      metric: `  total (engine + runners)`,
+      value: report.after.engine + report.after.runners,
+      unit: 'MB',
+    });
+    rows.push({
+      metric: `  growth per sleeping session`,
+      value:
+        ((report.after.engine + report.after.runners - report.before.engine - report.before.runners) * 1e6) /
+        sleeping /
+        1024,
+      unit: 'KiB',
+    });
+    rows.push({ metric: `list 50 newest of ${sleeping} sessions, p50`, value: report.listP50Ms, unit: 'ms' });
     const recoverAt = performance.now();
     engine = await openEngine(sleepDir);
     const recoverMs = performance.now() - recoverAt;
