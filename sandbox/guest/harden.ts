@@ -15,8 +15,9 @@
  *   give up fast paths that every array and object literal uses (measured: array-heavy code
  *   2-2.7x slower when frozen, ~1.3x with only their properties made read-only). They are made
  *   non-extensible (adding a property throws; no slowdown measured on array-, object- and
- *   class-heavy code) and their values are checked (`checkSharedPrototypes`, at every switch of sessions): a
- *   session that replaced or deleted one fails with a determinism violation, and it is put back.
+ *   class-heavy code) and their values are checked (`checkSharedPrototypes`, at every switch of
+ *   sessions): a session that replaced or deleted one fails with a determinism violation, and it
+ *   is put back.
  *   Being non-extensible is what keeps that check cheap: `Reflect.ownKeys` on these dictionary-mode
  *   objects, to find additions, cost ~2.4 µs a check, more than the rest of it.
  */

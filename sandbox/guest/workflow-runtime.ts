@@ -541,12 +541,12 @@ export class WorkflowRuntime {
     op.unlisten?.();
   }
 
-  /** Resolves every condition that holds now; returns how many settled. */
   /** Waiting on `condition` predicates: concluding runs them (user code). */
   get checksConditions(): boolean {
     return !this.stopped && this.conditions.length > 0;
   }
 
+  /** Resolves every condition that holds now; returns how many settled. */
   private checkConditions(): number {
     if (this.conditions.length === 0) return 0;
     let settled = 0;

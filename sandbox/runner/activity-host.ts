@@ -86,7 +86,7 @@ interface Attempt {
   deadline?: NodeJS.Timeout;
 
   /**
-   * Aborts the built-in fetch and the attempt's host fetches. Made by the first fetch (`signalOf`):
+   * Aborts the built-in fetch and the attempt's host fetches. Made by the first fetch or a cancel (`controllerOf`):
    * aborting makes a DOMException, whose stack capture cost every attempt ~10 µs when all had one.
    */
   controller?: AbortController;
@@ -167,8 +167,7 @@ export class ActivityHost {
     const attempt = this.attempts.get(id);
     if (attempt === undefined || attempt.reported) return;
     // Made now if no fetch made it yet: a fetch the code starts after the cancel is aborted at once.
-    attempt.controller ??= new AbortController();
-    attempt.controller.abort();
+    controllerOf(attempt).abort();
     attempt.dispatch
       ?.apply(undefined, [ActivityOp.abort, reason], { arguments: { copy: true } })
       .catch(() => undefined);
@@ -361,7 +360,7 @@ export class ActivityHost {
       case 'fetch': {
         const controller = new AbortController();
         attempt.operations.set(opId, { abort: controller });
-        const signal = AbortSignal.any([controller.signal, signalOf(attempt)]);
+        const signal = AbortSignal.any([controller.signal, controllerOf(attempt).signal]);
         this.options.fetch.fetch(arg as FetchRequestData, signal).then(
           (result) => this.answer(attempt, opId, true, result),
           (error: unknown) => this.answer(attempt, opId, false, fetchErrorData(error)),
@@ -410,7 +409,7 @@ export class ActivityHost {
       );
       return;
     }
-    this.options.fetch.fetch(request as FetchRequestData, signalOf(attempt)).then(
+    this.options.fetch.fetch(request as FetchRequestData, controllerOf(attempt).signal).then(
       (result) => this.settle(attempt, { ok: true, result }, false),
       (error: unknown) => this.settle(attempt, { ok: false, error: fetchErrorData(error) }, false),
     );
@@ -500,9 +499,9 @@ export class ActivityHost {
   }
 }
 
-function signalOf(attempt: Attempt): AbortSignal {
+function controllerOf(attempt: Attempt): AbortController {
   attempt.controller ??= new AbortController();
-  return attempt.controller.signal;
+  return attempt.controller;
 }
 
 function failure(

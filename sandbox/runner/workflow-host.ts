@@ -189,7 +189,8 @@ export class WorkflowHost {
     for (let i = 0; i < activations.length; i++) {
       const activation = activations[i] as WorkflowActivation;
       const session = activation.init === undefined ? this.sessions.get(activation.sessionId) : undefined;
-      const [first, ...rest] = activation.jobs;
+      const { jobs } = activation;
+      const first = jobs[0];
       if (session === undefined || first === undefined || session === open?.session) {
         concludeOpen();
         outcomes[i] = await this.activate(activation);
@@ -222,8 +223,8 @@ export class WorkflowHost {
       } else concludeOpen();
       try {
         status = this.deliver(session, first, status);
-        if (status !== DeliverStatus.stopped)
-          for (const job of rest) if (this.deliver(session, job) === DeliverStatus.stopped) break;
+        for (let j = 1; j < jobs.length && status !== DeliverStatus.stopped; j++)
+          status = this.deliver(session, jobs[j] as Job);
         open = { session, index: i };
       } catch (error) {
         outcomes[i] = this.failedActivation(activation.sessionId, session, error);

@@ -9,8 +9,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import type { ActivationOutcome, BuildArtifact, Job, WorkflowActivation } from '../../sandbox/index.js';
 import { MAX_SESSIONS_PER_ISOLATE } from '../../sandbox/runner/workflow-host.js';
-import type { WorkflowHarness } from './helpers.js';
-import { T0, buildSources, first, resolveActivity, signal, start, workflowHarness } from './helpers.js';
+import { T0, buildSources, first, harnessPool, resolveActivity, signal, start } from './helpers.js';
 
 const WORKFLOWS = `
 import { condition, defineSignal, proxyActivities, setHandler, sleep } from 'whisker/workflow';
@@ -40,22 +39,13 @@ export async function spinsOnSignal() {
 `;
 
 let artifact: BuildArtifact;
-const harnesses: WorkflowHarness[] = [];
+const { newHarness, disposeAll } = harnessPool(() => artifact);
 
 beforeAll(async () => {
   artifact = await buildSources({ 'workflows.ts': WORKFLOWS });
 });
 
-afterEach(() => {
-  for (const harness of harnesses.splice(0)) harness.dispose();
-});
-
-async function newHarness(options: { cpuLimitMs?: number } = {}): Promise<WorkflowHarness> {
-  const harness = await workflowHarness(options);
-  harness.register(artifact);
-  harnesses.push(harness);
-  return harness;
-}
+afterEach(() => disposeAll());
 
 const warm = (sessionId: string, jobs: Job[]): WorkflowActivation => ({ sessionId, jobs });
 

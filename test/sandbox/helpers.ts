@@ -171,3 +171,26 @@ export async function workflowHarness(
     dispose: () => host.dispose(),
   };
 }
+
+/**
+ * Harnesses made on demand for one test file, each with the file's build registered, all disposed
+ * by `disposeAll` (call it in `afterEach`). `artifact` is read when a harness is made (after
+ * `beforeAll` built it).
+ */
+export function harnessPool(artifact: () => BuildArtifact): {
+  newHarness: (options?: { cpuLimitMs?: number; memoryLimitMb?: number }) => Promise<WorkflowHarness>;
+  disposeAll: () => void;
+} {
+  const harnesses: WorkflowHarness[] = [];
+  return {
+    newHarness: async (options = {}) => {
+      const harness = await workflowHarness(options);
+      harness.register(artifact());
+      harnesses.push(harness);
+      return harness;
+    },
+    disposeAll: () => {
+      for (const harness of harnesses.splice(0)) harness.dispose();
+    },
+  };
+}

@@ -9,7 +9,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { BuildArtifact, Command, Job, WorkflowActivation } from '../../sandbox/index.js';
 import { MAX_SESSIONS_PER_ISOLATE } from '../../sandbox/runner/workflow-host.js';
 import type { WorkflowHarness } from './helpers.js';
-import { T0, buildSources, commandsOf, fireTimer, first, start, workflowHarness } from './helpers.js';
+import { T0, buildSources, commandsOf, fireTimer, first, harnessPool, start } from './helpers.js';
 
 const WORKFLOWS = `
 import { sleep, condition, defineSignal, setHandler, log } from 'whisker/workflow';
@@ -42,22 +42,13 @@ export async function waitsForSignal() {
 `;
 
 let artifact: BuildArtifact;
-const harnesses: WorkflowHarness[] = [];
+const { newHarness, disposeAll } = harnessPool(() => artifact);
 
 beforeAll(async () => {
   artifact = await buildSources({ 'workflows.ts': WORKFLOWS });
 });
 
-afterEach(() => {
-  for (const harness of harnesses.splice(0)) harness.dispose();
-});
-
-async function newHarness(): Promise<WorkflowHarness> {
-  const harness = await workflowHarness();
-  harness.register(artifact);
-  harnesses.push(harness);
-  return harness;
-}
+afterEach(() => disposeAll());
 
 function next(sessionId: string, jobs: Job[]): WorkflowActivation {
   return { sessionId, jobs };
