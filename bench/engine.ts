@@ -16,7 +16,26 @@ import type { JournaledSessionEvent } from '../engine/session/history.js';
 import { openFileEventStore } from '../journal/index.js';
 import { printTable, summarize } from './report.js';
 import type { Cell } from './report.js';
-import type { SleepersReport } from './engine-sleepers.js';
+
+/** RSS in MB of the engine process and of its children (runners, esbuild while a build is alive). */
+interface Rss {
+  engine: number;
+  runners: number;
+}
+
+/** What `engine-sleepers.mjs` prints. */
+interface SleepersReport {
+  count: number;
+  startSeconds: number;
+  before: Rss;
+  after: Rss;
+  settled: Rss;
+  settleMs: number;
+  listP50Ms: number;
+}
+
+/** Idle time before the settled RSS: past the runners' idle-shard and the engine's build-worker timeouts. */
+const SETTLE_MS = 35_000;
 
 const APP = fileURLToPath(new URL('./fixtures/engine-app', import.meta.url));
 
@@ -41,12 +60,24 @@ async function openEngine(dir: string, extra: { maxCachedContexts?: number } = {
   return createEngine({ store, activities: { hostStep: (n: number) => n + 1 }, ...extra });
 }
 
-/** The sleeping-sessions phase in a child process (`engine-sleepers.ts`): a fresh heap to measure. */
+/**
+ * The sleeping-sessions phase in a child process (`engine-sleepers.mjs`): a fresh heap to measure,
+ * running the compiled `dist/` (compiled first, so it is this checkout's code).
+ */
 function sleepersInChild(dir: string, count: number): SleepersReport {
-  const script = fileURLToPath(new URL('./engine-sleepers.ts', import.meta.url));
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  execFileSync(
+    process.execPath,
+    [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
+    {
+      cwd: root,
+      stdio: 'inherit',
+    },
+  );
+  const script = fileURLToPath(new URL('./engine-sleepers.mjs', import.meta.url));
   const out = execFileSync(
     process.execPath,
-    ['--no-node-snapshot', '--expose-gc', '--import', 'tsx', script, dir, String(count)],
+    ['--no-node-snapshot', '--expose-gc', script, dir, String(count), String(SETTLE_MS)],
     { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 },
   );
   return JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as SleepersReport;
@@ -104,26 +135,26 @@ export async function run(args: string[]): Promise<void> {
       value: sleeping,
       unit: `in ${report.startSeconds.toFixed(1)} s`,
     });
+    const rssTotal = (rss: Rss): number => rss.engine + rss.runners;
     rows.push({
       metric: 'RSS of a fresh engine + runners, no session',
-      value: report.before.engine + report.before.runners,
+      value: rssTotal(report.before),
       unit: 'MB',
     });
     rows.push({ metric: `RSS engine with ${sleeping} sleeping`, value: report.after.engine, unit: 'MB' });
     rows.push({ metric: `RSS runners with ${sleeping} sleeping`, value: report.after.runners, unit: 'MB' });
-    rows.push({
-      metric: `  total (engine + runners)`,
-      value: report.after.engine + report.after.runners,
-      unit: 'MB',
-    });
+    rows.push({ metric: `  total (engine + runners)`, value: rssTotal(report.after), unit: 'MB' });
     rows.push({
       metric: `  growth per sleeping session`,
-      value:
-        ((report.after.engine + report.after.runners - report.before.engine - report.before.runners) * 1e6) /
-        sleeping /
-        1024,
+      value: ((rssTotal(report.after) - rssTotal(report.before)) * 1e6) / sleeping / 1024,
       unit: 'KiB',
     });
+    rows.push({
+      metric: `  after ${report.settleMs / 1000} s idle: engine / runners`,
+      value: `${report.settled.engine.toFixed(0)} / ${report.settled.runners.toFixed(0)}`,
+      unit: 'MB',
+    });
+    rows.push({ metric: `  total after idle`, value: rssTotal(report.settled), unit: 'MB' });
     rows.push({ metric: `list 50 newest of ${sleeping} sessions, p50`, value: report.listP50Ms, unit: 'ms' });
     const recoverAt = performance.now();
     engine = await openEngine(sleepDir);

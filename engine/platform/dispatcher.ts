@@ -11,7 +11,6 @@ import type { HttpResponseData } from '../../sandbox/index.js';
 import { InvalidArgumentError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { SessionInfo, SessionEventNotice } from '../runtime/engine.js';
-import type { SessionStartedData } from '../session/events.js';
 import type { SessionStatus } from '../session/state.js';
 import { isFinalStatus } from '../session/state.js';
 import {
@@ -97,19 +96,18 @@ export interface ListEventsOptions {
 }
 
 const MAX_EVENTS_PAGE = 1000;
+/** The events that end a session (see engine/session/events.ts). */
+const FINAL_EVENT_TYPES: ReadonlySet<string> = new Set([
+  'SessionCompleted',
+  'SessionFailed',
+  'SessionStopped',
+]);
 /** Longest a catch-up after downtime may iterate a fast schedule to find the last missed tick. */
 const MAX_MISSED_TICK_STEPS = 10_000;
-
-interface SessionRef {
-  projectId?: string;
-  deploymentId?: string;
-  status: SessionStatus;
-}
 
 export class Dispatcher {
   private readonly events = new Map<string, EventSummary>();
   private readonly lastTicks = new Map<string, { revision: number; data: ScheduleTickedData }>();
-  private readonly sessions = new Map<string, SessionRef>();
   private readonly filters = new Map<string, CompiledFilter | { error: string }>();
   private readonly scheduleTimers = new Map<string, NodeJS.Timeout>();
   private unsubscribe: (() => void) | undefined;
@@ -135,7 +133,6 @@ export class Dispatcher {
 
   async start(): Promise<void> {
     const engine = this.platform.engine;
-    for (const info of engine.allSessions()) this.trackSession(info.sessionId, info);
     this.unsubscribe = engine.subscribe((notice) => this.onSessionNotice(notice));
     // Events journaled but never dispatched (a crash in between): dispatch them now.
     for (const summary of [...this.events.values()]) {
@@ -166,55 +163,28 @@ export class Dispatcher {
   // ------------------------------------------------------------------------------------------
   // Session counts and draining
 
-  private trackSession(
-    sessionId: string,
-    info: { projectId?: string; deploymentId?: string; status: SessionStatus },
-  ): void {
-    const ref: SessionRef = { status: info.status };
-    if (info.projectId !== undefined) ref.projectId = info.projectId;
-    if (info.deploymentId !== undefined) ref.deploymentId = info.deploymentId;
-    this.sessions.set(sessionId, ref);
-  }
-
   private onSessionNotice(notice: SessionEventNotice): void {
-    if (notice.type === 'SessionStarted') {
-      const data = notice.data as SessionStartedData;
-      this.trackSession(notice.sessionId, {
-        status: notice.status,
-        ...(data.projectId !== undefined ? { projectId: data.projectId } : {}),
-        ...(data.deploymentId !== undefined ? { deploymentId: data.deploymentId } : {}),
-      });
-      return;
-    }
-    const ref = this.sessions.get(notice.sessionId);
-    if (ref === undefined) return;
-    const wasOpen = !isFinalStatus(ref.status);
-    ref.status = notice.status;
-    if (wasOpen && isFinalStatus(notice.status) && ref.deploymentId !== undefined) {
-      void this.checkDrained(ref.deploymentId);
-    }
-  }
-
-  /** A session was deleted: forget it. */
-  forgetSession(sessionId: string): void {
-    this.sessions.delete(sessionId);
+    // A session's final event is its last: the one notice where it stops counting as open.
+    if (!isFinalStatus(notice.status) || !FINAL_EVENT_TYPES.has(notice.type)) return;
+    const deploymentId = this.platform.engine.sessionState(notice.sessionId)?.deploymentId;
+    if (deploymentId !== undefined) void this.checkDrained(deploymentId);
   }
 
   openSessions(deploymentId: string): number {
     let open = 0;
-    for (const ref of this.sessions.values())
-      if (ref.deploymentId === deploymentId && !isFinalStatus(ref.status)) open++;
+    for (const state of this.platform.engine.sessionStates())
+      if (state.deploymentId === deploymentId && !isFinalStatus(state.status)) open++;
     return open;
   }
 
   sessionCounts(filter: { projectId?: string; deploymentId?: string }): DeploymentSessionCounts {
     const counts: DeploymentSessionCounts = { total: 0, open: 0, byStatus: {} };
-    for (const ref of this.sessions.values()) {
-      if (filter.projectId !== undefined && ref.projectId !== filter.projectId) continue;
-      if (filter.deploymentId !== undefined && ref.deploymentId !== filter.deploymentId) continue;
+    for (const state of this.platform.engine.sessionStates()) {
+      if (filter.projectId !== undefined && state.projectId !== filter.projectId) continue;
+      if (filter.deploymentId !== undefined && state.deploymentId !== filter.deploymentId) continue;
       counts.total++;
-      if (!isFinalStatus(ref.status)) counts.open++;
-      counts.byStatus[ref.status] = (counts.byStatus[ref.status] ?? 0) + 1;
+      if (!isFinalStatus(state.status)) counts.open++;
+      counts.byStatus[state.status] = (counts.byStatus[state.status] ?? 0) + 1;
     }
     return counts;
   }

@@ -543,7 +543,6 @@ export class Engine {
     }
     await this.store.deleteStream(session.stream);
     this.sessions.delete(sessionId);
-    this.platform.dispatcher.forgetSession(sessionId);
   }
 
   getSession(sessionId: string): SessionInfo {
@@ -552,6 +551,20 @@ export class Engine {
 
   hasSession(sessionId: string): boolean {
     return this.sessions.has(sessionId);
+  }
+
+  /**
+   * Every session's state, unordered, as the engine holds it (read-only; no copy made). For the
+   * platform's counts, which must not keep a second record per session.
+   * @internal
+   */
+  *sessionStates(): IterableIterator<Readonly<SessionState>> {
+    for (const session of this.sessions.values()) yield session.state;
+  }
+
+  /** The state of one session, or undefined (read-only, no copy). @internal */
+  sessionState(sessionId: string): Readonly<SessionState> | undefined {
+    return this.sessions.get(sessionId)?.state;
   }
 
   /** Every session, unordered (for projections; use `listSessions` for pages). */

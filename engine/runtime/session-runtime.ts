@@ -58,20 +58,24 @@ export interface SessionHost {
   onFatal(error: unknown): void;
 }
 
+/** The mailbox of every idle session: never written to (`deliver` replaces it first). */
+const NO_MAIL: MailItem[] = [];
+
 /** After this many consecutive lost contexts (a runner crashing on this session) the session fails. */
 const MAX_CONTEXT_LOSSES = 3;
 
 export class SessionRuntime {
   readonly id: string;
   state: SessionState;
-  private mailbox: MailItem[] = [];
+  /** Shared empty array while idle (100,000 sleeping sessions keep no arrays of their own). */
+  private mailbox: MailItem[] = NO_MAIL;
   private looping = false;
   /** True while an activation is in a runner (the session is `running`). */
   activating = false;
   private contextLosses = 0;
   /** An ending decided outside the code (forced stop, failed by operator), journaled by the loop. */
   private terminal: SessionEvent | undefined;
-  private idleWaiters: (() => void)[] = [];
+  private idleWaiters: (() => void)[] | undefined;
 
   constructor(
     private readonly host: SessionHost,
@@ -98,7 +102,8 @@ export class SessionRuntime {
   deliver(item: Omit<MailItem, 'durable'>, front = false): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const queued: MailItem = { ...item, durable: { resolve, reject } };
-      if (front) this.mailbox.unshift(queued);
+      if (this.mailbox === NO_MAIL) this.mailbox = [queued];
+      else if (front) this.mailbox.unshift(queued);
       else this.mailbox.push(queued);
       this.kick();
     });
@@ -129,7 +134,7 @@ export class SessionRuntime {
   /** Resolves when the loop has nothing left to do. */
   idle(): Promise<void> {
     if (!this.looping && this.mailbox.length === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+    return new Promise((resolve) => (this.idleWaiters ??= []).push(resolve));
   }
 
   private kick(): void {
@@ -141,19 +146,23 @@ export class SessionRuntime {
   private async loop(): Promise<void> {
     try {
       while (this.mailbox.length > 0) {
-        const items = this.mailbox.splice(0);
+        const items = this.mailbox;
+        this.mailbox = NO_MAIL;
         try {
           await this.step(items);
         } catch (error) {
           for (const item of items) item.durable?.reject(error);
           this.host.onFatal(error);
-          this.mailbox.splice(0).forEach((item) => item.durable?.reject(error));
+          const left = this.mailbox;
+          this.mailbox = NO_MAIL;
+          left.forEach((item) => item.durable?.reject(error));
         }
       }
     } finally {
       this.looping = false;
-      const waiters = this.idleWaiters.splice(0);
-      for (const resolve of waiters) resolve();
+      const waiters = this.idleWaiters;
+      this.idleWaiters = undefined;
+      if (waiters !== undefined) for (const resolve of waiters) resolve();
     }
   }
 
@@ -311,7 +320,7 @@ export class SessionRuntime {
 
   /** Puts undelivered items back at the front, so the next step (cold) replays and retries them. */
   private requeue(items: MailItem[]): void {
-    this.mailbox.unshift(...items);
+    this.mailbox = this.mailbox === NO_MAIL ? items : [...items, ...this.mailbox];
   }
 
   private async readJournal(): Promise<JournaledSessionEvent[]> {

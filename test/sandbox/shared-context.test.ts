@@ -4,10 +4,10 @@
  * issue exactly the commands each issues alone, module state, time and randomness are per
  * session, per-session `Error` settings do not leak, and released sessions are forgotten.
  */
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import type { BuildArtifact, Command, Job, WorkflowActivation } from '../../sandbox/index.js';
-import { MAX_SESSIONS_PER_ISOLATE } from '../../sandbox/runner/workflow-host.js';
+import { IDLE_SHARD_DISPOSE_MS, MAX_SESSIONS_PER_ISOLATE } from '../../sandbox/runner/workflow-host.js';
 import type { WorkflowHarness } from './helpers.js';
 import { T0, buildSources, commandsOf, fireTimer, first, harnessPool, start } from './helpers.js';
 
@@ -143,6 +143,35 @@ describe('sessions sharing a context', () => {
       ]),
     );
     expect(commandsOf(outcome).at(-1)).toMatchObject({ kind: 'complete', result: 'yes' });
+  });
+
+  it("a build's idle isolate is disposed after IDLE_SHARD_DISPOSE_MS, unless a session comes first", async () => {
+    const harness = await newHarness();
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const begin = async (sessionId: string): Promise<void> => {
+        commandsOf(
+          await harness.activate(first(artifact, sessionId, 'workflows.ts:waitsForSignal', [start()])),
+        );
+      };
+      await begin('ses_idle_a');
+      harness.host.evict('ses_idle_a');
+      expect(harness.host.usedHeapBytes()).toBeGreaterThan(0); // kept: the next context is cheap in it
+      vi.advanceTimersByTime(IDLE_SHARD_DISPOSE_MS - 1);
+      await begin('ses_idle_b'); // in time: the isolate serves again and its disposal is called off
+      vi.advanceTimersByTime(IDLE_SHARD_DISPOSE_MS);
+      expect(harness.host.usedHeapBytes()).toBeGreaterThan(0);
+      harness.host.evict('ses_idle_b');
+      vi.advanceTimersByTime(IDLE_SHARD_DISPOSE_MS);
+      expect(harness.host.usedHeapBytes()).toBe(0); // no isolate left
+      await begin('ses_idle_c'); // a new isolate for the next session
+      const outcome = await harness.activate(
+        next('ses_idle_c', [{ kind: 'signal', name: 'go', payload: 'again', time: T0 }]),
+      );
+      expect(commandsOf(outcome).at(-1)).toMatchObject({ kind: 'complete', result: 'again' });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('more sessions than one isolate takes spill into another isolate of the build', async () => {
