@@ -49,6 +49,19 @@ export interface SandboxOptions {
   healthCheckIntervalMs?: number;
 }
 
+/**
+ * Chaining: the engine asks that, when the attempt succeeds, the runner holding the session's
+ * context activate it with the result right away (`resolveActivity`), so a step costs one round
+ * trip to the runner instead of two. The engine still journals the completion together with the
+ * commands before acting on them, exactly as for an activation it sent. `onActivated` is called
+ * synchronously, before the attempt's promise settles; a chain the sandbox cannot make (no context
+ * there) is simply not made. `Sandbox.revokeChain` ends the offer before the engine activates the
+ * session for anything else, so the context sees facts in the order they are journaled.
+ */
+export interface ActivityChain {
+  onActivated(result: unknown, activation: ActivationOutcome, time: number): void;
+}
+
 export interface ActivityCallbacks {
   /** Called for each `heartbeat(details)` of the activity. */
   onHeartbeat?: (details: unknown) => void;
@@ -56,6 +69,7 @@ export interface ActivityCallbacks {
   onLog?: (level: LogLevel, text: string) => void;
   /** Aborting cancels the attempt: the activity's `AbortSignal` fires, and the outcome is a cancellation error. */
   signal?: AbortSignal;
+  chain?: ActivityChain;
 }
 
 export interface SandboxStats {
@@ -85,6 +99,11 @@ export interface Sandbox {
   /** Drops the session's context (the engine owns the cache policy). */
   evict(sessionId: string): void;
   runActivity(task: ActivityTask, callbacks?: ActivityCallbacks): Promise<ActivityOutcome>;
+  /**
+   * Withdraws the chain of the attempt `taskId` (see `ActivityChain`). Resolves once no chained
+   * activation can follow: either its `onActivated` has already been called, or it never will be.
+   */
+  revokeChain(taskId: string): Promise<void>;
   stats(): SandboxStats;
   /** Stops the runners; in-flight calls settle with `context-lost` / a cancellation error. */
   close(): Promise<void>;

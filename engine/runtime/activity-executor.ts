@@ -10,7 +10,14 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { toErrorData } from '../../common/index.js';
 import type { ErrorData } from '../../common/index.js';
-import type { ActivityInfo, ActivityOutcome, LogLevel, Sandbox } from '../../sandbox/index.js';
+import type {
+  ActivationOutcome,
+  ActivityChain,
+  ActivityInfo,
+  ActivityOutcome,
+  LogLevel,
+  Sandbox,
+} from '../../sandbox/index.js';
 import { CANCELLED_CODE } from '../session/commands.js';
 import type { CompiledActivityOptions } from '../session/retry.js';
 import { compileActivityOptions, decideRetry } from '../session/retry.js';
@@ -55,6 +62,8 @@ export interface ActivityExecutorHost {
   readonly sandbox: Sandbox;
   readonly timers: TimerQueue;
   readonly hostActivities: ReadonlyMap<string, HostActivityFunction>;
+  /** Offer runners to chain project activities (see `ActivityChain`). */
+  readonly chainActivities: boolean;
   buildHash(buildId: string): Promise<string>;
   environment(session: SessionRuntime): Promise<ActivityEnvironment>;
 }
@@ -74,6 +83,8 @@ type AbortReason = 'cancel' | 'heartbeat' | 'discard';
 interface RunningAttempt {
   controller: AbortController;
   reason?: AbortReason;
+  /** Its completion reached the session with the chained activation (nothing left to deliver). */
+  chainAccepted?: true;
 }
 
 export interface ActivityExecutorMetrics {
@@ -207,9 +218,15 @@ export class ActivityExecutor {
         );
       } else {
         const buildHash = await this.host.buildHash(session.state.buildId);
+        const taskId = `${session.id}:${activity.seq}:${attempt}:${this.nextTaskId++}`;
+        // A redactor changes the result before the code may see it: no chain then.
+        const chain =
+          this.host.chainActivities && redactor === undefined && session.chainable
+            ? this.offerChain(session, activity, attempt, running, taskId)
+            : undefined;
         outcome = await this.host.sandbox.runActivity(
           {
-            taskId: `${session.id}:${activity.seq}:${attempt}:${this.nextTaskId++}`,
+            taskId,
             buildHash,
             name: activity.name,
             args: activity.args,
@@ -218,7 +235,12 @@ export class ActivityExecutor {
             variables: environment.variables,
             secrets: environment.secrets,
           },
-          { onHeartbeat: armHeartbeat, onLog: log, signal: running.controller.signal },
+          {
+            onHeartbeat: armHeartbeat,
+            onLog: log,
+            signal: running.controller.signal,
+            ...(chain !== undefined ? { chain } : {}),
+          },
         );
       }
     } catch (error) {
@@ -226,7 +248,9 @@ export class ActivityExecutor {
     } finally {
       if (heartbeatTimer) clearTimeout(heartbeatTimer);
       this.running.delete(key);
+      if (session.chain?.taskId.startsWith(`${key}:`) === true) session.chain = undefined;
     }
+    if (running.chainAccepted === true) return;
     if (redactor !== undefined) {
       outcome = outcome.ok
         ? { ok: true, result: redactor.value(outcome.result) }
@@ -244,6 +268,39 @@ export class ActivityExecutor {
       if (stored !== undefined) outcome = { ok: false, error: stored };
     }
     this.settle(session, activity, attempt, outcome, options);
+  }
+
+  /**
+   * Offers the runner to activate the session with this attempt's result (see `ActivityChain`).
+   * The completion is accepted only if the engine would have delivered exactly that result now;
+   * otherwise the context, which saw it, is discarded and the completion goes the usual way.
+   */
+  private offerChain(
+    session: SessionRuntime,
+    activity: PendingActivity,
+    attempt: number,
+    running: RunningAttempt,
+    taskId: string,
+  ): ActivityChain {
+    session.chain = { taskId, revoke: () => this.host.sandbox.revokeChain(taskId) };
+    return {
+      onActivated: (result: unknown, activation: ActivationOutcome, time: number): void => {
+        if (session.chain?.taskId === taskId) session.chain = undefined;
+        const unstorable = checkStorable(result, `activity ${activity.name} returned a value that`);
+        if (this.closed || running.reason !== undefined || session.final || unstorable !== undefined) {
+          session.discardContext();
+          return;
+        }
+        running.chainAccepted = true;
+        this.counters.completed++;
+        const seq = activity.seq;
+        session.acceptChained({
+          event: { type: 'ActivityCompleted', data: { seq, result, attempt, time } },
+          jobs: [{ kind: 'resolveActivity', seq, result, time }],
+          chained: { outcome: activation, time },
+        });
+      },
+    };
   }
 
   private settle(

@@ -76,6 +76,13 @@ export interface EngineOptions {
   /** Most workflow contexts kept loaded in runners; the least recently used are evicted. Default 1000. */
   maxCachedContexts?: number;
   /**
+   * Chain project activities (default true): the runner that holds a session's context runs its
+   * activity and, on success, activates the context with the result at once, so a step is one
+   * round trip to the runner instead of two (see ARCHITECTURE.md, "Chained steps"). Off only to
+   * measure what it brings.
+   */
+  chainActivities?: boolean;
+  /**
    * A session whose only wait is a timer further away than this gives its workflow context back at
    * once (it replays when the timer fires). Default 60 s.
    */
@@ -305,6 +312,7 @@ export class Engine {
       sandbox,
       timers: this.timers,
       hostActivities: this.hostActivities,
+      chainActivities: options.chainActivities ?? true,
       buildHash: (buildId) => this.buildRegistry.hashFor(buildId),
       environment: async (session) =>
         options.activityEnvironment !== undefined

@@ -37,6 +37,19 @@ export interface MailItem {
   jobs: Job[];
   /** Resolved once `event` is durable (or at once when there is none); rejected if it never will be. */
   durable?: { resolve: () => void; reject: (error: unknown) => void };
+  /**
+   * A chained activity's completion (see `ActivityChain`): the runner already activated the
+   * context with `jobs`, at `time`, and this is the outcome; it is journaled and acted on as if
+   * the engine had sent that activation.
+   */
+  chained?: { outcome: ActivationOutcome; time: number };
+}
+
+/** A chain offered to the runner for one activity attempt of this session (see `ActivityChain`). */
+export interface SessionChain {
+  taskId: string;
+  /** Resolves once no chained activation can come for it (one that came is in the mailbox). */
+  revoke(): Promise<void>;
 }
 
 /** What a session needs from the engine around it. */
@@ -76,6 +89,8 @@ export class SessionRuntime {
   /** An ending decided outside the code (forced stop, failed by operator), journaled by the loop. */
   private terminal: SessionEvent | undefined;
   private idleWaiters: (() => void)[] | undefined;
+  /** Set while an activity attempt's chain stands: the runner may activate the context on its own. */
+  chain: SessionChain | undefined;
 
   constructor(
     private readonly host: SessionHost,
@@ -107,6 +122,30 @@ export class SessionRuntime {
       else this.mailbox.push(queued);
       this.kick();
     });
+  }
+
+  /**
+   * True when an activity attempt starting now may be chained: the context is warm and nothing
+   * else (another chain, an ending, a park) stands in the way.
+   */
+  get chainable(): boolean {
+    return (
+      this.chain === undefined &&
+      this.terminal === undefined &&
+      this.state.status !== 'parked' &&
+      !this.final &&
+      this.host.cache.has(this.id)
+    );
+  }
+
+  /** The runner activated the context with a chained activity's result: next in line, first. */
+  acceptChained(item: Omit<MailItem, 'durable'> & { chained: NonNullable<MailItem['chained']> }): void {
+    void this.deliver(item, true).catch(() => undefined);
+  }
+
+  /** The context saw something that will not be journaled as it saw it: it must not go on. */
+  discardContext(): void {
+    this.host.cache.drop(this.id);
   }
 
   /** Makes sure the context is loaded (replaying if needed), e.g. before a query or after recovery. */
@@ -182,12 +221,22 @@ export class SessionRuntime {
       await this.appendAndAct(eventsOf(items), items);
       return;
     }
+    const head = items[0];
+    if (head?.chained !== undefined) {
+      // Alone: what came after it was not seen by the code yet.
+      if (items.length > 1) this.requeue(items.slice(1));
+      const { chained, ...plain } = head;
+      this.host.cache.touch(this.id);
+      await this.handleOutcome(chained.outcome, [plain], chained.time);
+      return;
+    }
     const jobs = items.flatMap((item) => item.jobs);
-    const warm = this.host.cache.has(this.id);
-    if (jobs.length === 0 && (warm || !this.needsLoad)) {
+    if (jobs.length === 0 && (this.host.cache.has(this.id) || !this.needsLoad)) {
       await this.appendAndAct(eventsOf(items), items);
       return;
     }
+    if (this.chain !== undefined && (await this.revokeChain(items))) return;
+    const warm = this.host.cache.has(this.id);
     if (!warm) {
       // Cold: make the facts durable first; replaying the journal then delivers them.
       await this.appendAndAct(eventsOf(items), items);
@@ -195,6 +244,20 @@ export class SessionRuntime {
       return;
     }
     await this.activate(jobs, items);
+  }
+
+  /**
+   * Before the code sees anything else, the runner must no longer activate it on its own. If a
+   * chained activation came meanwhile, it goes first and `items` after it (true: nothing done).
+   */
+  private async revokeChain(items: MailItem[]): Promise<boolean> {
+    const chain = this.chain as SessionChain;
+    await chain.revoke();
+    if (this.chain === chain) this.chain = undefined;
+    const [first, ...rest] = this.mailbox;
+    if (first?.chained === undefined) return false;
+    this.mailbox = [first, ...items, ...rest];
+    return true;
   }
 
   /** Set by `wake`: the context must be (re)built even without new jobs. */

@@ -42,6 +42,8 @@ type PendingCall =
       resolve(outcome: ActivityOutcome): void;
       callbacks: ActivityCallbacks;
       detach(): void;
+      /** Sent with `chain`: the task id, and the answers awaited by `revokeChain`, if any. */
+      chain?: { taskId: string; revoked: (() => void)[] };
     };
 
 /** Restarts closer together than this back off (a runner that dies at once is not respawned in a loop). */
@@ -76,6 +78,8 @@ export class RunnerPool implements Sandbox {
   private readonly slots: RunnerSlot[];
   private readonly builds = new Map<string, RunnerBuild>();
   private readonly sessionSlots = new Map<string, RunnerSlot>();
+  /** Chained activities in flight: task id → where (for `revokeChain`). */
+  private readonly chains = new Map<string, { slot: RunnerSlot; id: number }>();
   private nextId = 1;
   private restarts = 0;
   private messagesSent = 0;
@@ -209,7 +213,11 @@ export class RunnerPool implements Sandbox {
     }
     const signal = callbacks.signal;
     if (signal?.aborted === true) return Promise.resolve(cancelled(task, reasonOf(signal)));
-    const slot = this.leastLoaded((s) => s.activities);
+    // Chained: it runs where the session's context is, which activates it with the result.
+    const contextSlot =
+      callbacks.chain === undefined ? undefined : this.sessionSlots.get(task.info.sessionId);
+    const chained = contextSlot?.ready === true;
+    const slot = chained ? contextSlot : this.leastLoaded((s) => s.activities);
     if (task.name !== FETCH_ACTIVITY_NAME) this.ensureBuild(slot, task.buildHash);
     return new Promise((resolve) => {
       const id = this.nextId++;
@@ -218,6 +226,8 @@ export class RunnerPool implements Sandbox {
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       slot.activities++;
+      const chain = chained ? { taskId: task.taskId, revoked: [] as (() => void)[] } : undefined;
+      if (chain !== undefined) this.chains.set(task.taskId, { slot, id });
       slot.pending.set(id, {
         kind: 'activity',
         resolve,
@@ -225,9 +235,26 @@ export class RunnerPool implements Sandbox {
         detach: () => {
           slot.activities--;
           signal?.removeEventListener('abort', onAbort);
+          if (chain === undefined) return;
+          this.chains.delete(chain.taskId);
+          for (const done of chain.revoked.splice(0)) done();
         },
+        ...(chain !== undefined ? { chain } : {}),
       });
-      this.enqueue(slot, { op: 'activity', id, task });
+      this.enqueue(slot, chained ? { op: 'activity', id, task, chain: true } : { op: 'activity', id, task });
+    });
+  }
+
+  revokeChain(taskId: string): Promise<void> {
+    const where = this.chains.get(taskId);
+    const call = where?.slot.pending.get(where.id);
+    if (where === undefined || call?.kind !== 'activity' || call.chain === undefined)
+      return Promise.resolve();
+    const { chain } = call;
+    this.chains.delete(taskId);
+    return new Promise((resolve) => {
+      chain.revoked.push(resolve);
+      this.enqueue(where.slot, { op: 'unchain', id: where.id });
     });
   }
 
@@ -402,8 +429,23 @@ export class RunnerPool implements Sandbox {
         const call = slot.pending.get(reply.id);
         if (call?.kind !== 'activity') return;
         slot.pending.delete(reply.id);
+        if (reply.chained !== undefined && reply.outcome.ok) {
+          const { chained } = reply;
+          // As for any activation: the runner dropped the context on anything but success.
+          if (chained.outcome.kind !== 'ok' && this.sessionSlots.get(chained.outcome.sessionId) === slot)
+            this.forget(chained.outcome.sessionId);
+          const result = reply.outcome.result;
+          callSafely(() => call.callbacks.chain?.onActivated(result, chained.outcome, chained.time));
+        }
         call.detach();
         call.resolve(reply.outcome);
+        return;
+      }
+      case 'unchained': {
+        // Still in flight: the runner will answer it unchained. (Done: `detach` resolved this.)
+        const call = slot.pending.get(reply.id);
+        if (call?.kind === 'activity' && call.chain !== undefined)
+          for (const done of call.chain.revoked.splice(0)) done();
         return;
       }
     }

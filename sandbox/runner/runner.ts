@@ -7,12 +7,20 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 
 import type { ErrorData } from '../../common/index.js';
-import type { ActivationOutcome, LogLevel, ReplayOutcome, ReplayRequest } from '../protocol.js';
+import type {
+  ActivationOutcome,
+  ActivityOutcome,
+  LogLevel,
+  ReplayOutcome,
+  ReplayRequest,
+  WorkflowActivation,
+} from '../protocol.js';
 import { ActivityHost } from './activity-host.js';
 import { replayInspected } from './inspected-replay.js';
 import { PolicyFetch } from './policy-fetch.js';
 import { RunnerBuilds } from './runner-builds.js';
 import type { HostRequest, RunnerOptions, RunnerReply, RuntimeScripts } from './wire.js';
+import { throughWire } from './wire.js';
 import { WorkflowHost } from './workflow-host.js';
 
 /** Work done before yielding to the event loop. */
@@ -22,11 +30,29 @@ const ACTIVATION_RUN = 64;
 
 type ActivateRequest = Extract<HostRequest, { op: 'activate' }>;
 
+/** A chained activity's success, queued behind the work that came before it (see `ActivityChain`). */
+interface ChainedWork {
+  op: 'chained';
+  id: number;
+  outcome: Extract<ActivityOutcome, { ok: true }>;
+  activation: WorkflowActivation;
+}
+
+/** What the queue holds: the host's requests and the runner's own chained activations. */
+type Work = HostRequest | ChainedWork;
+
+/** Activations go in runs (see `drain`): a request of the host, or a chained one. */
+function isActivation(work: Work | undefined): work is ActivateRequest | ChainedWork {
+  return work?.op === 'activate' || work?.op === 'chained';
+}
+
 export class Runner {
   private readonly builds = new RunnerBuilds();
   private readonly workflows: WorkflowHost;
   private readonly activities: ActivityHost;
-  private queue: HostRequest[] = [];
+  private queue: Work[] = [];
+  /** Activities sent with `chain` whose chain still stands: id → session and seq. */
+  private readonly chains = new Map<number, { sessionId: string; seq: number }>();
   private processing = false;
   private outbox: RunnerReply[] = [];
   private flushScheduled = false;
@@ -55,7 +81,7 @@ export class Runner {
       runtimeCode: runtime.activity,
       fetch: new PolicyFetch(options.fetch),
       reporter: {
-        done: (id, outcome) => this.replySoon({ op: 'activityDone', id, outcome }),
+        done: (id, outcome) => this.activityDone(id, outcome),
         heartbeat: (id, details) => this.replySoon({ op: 'heartbeat', id, details }),
         log: (id: number, level: LogLevel, text: string) =>
           this.replySoon({ op: 'activityLog', id, level, text }),
@@ -68,10 +94,38 @@ export class Runner {
     this.send([{ op: 'pong', id, contexts: this.workflows.contextCount }]);
   }
 
-  enqueue(items: HostRequest[]): void {
+  enqueue(items: Work[]): void {
     if (this.queue.length === 0) this.queue = items;
     else for (const item of items) this.queue.push(item);
     if (!this.processing) void this.drain();
+  }
+
+  /**
+   * An attempt settled. Chained and successful, with the session's context here: the activation
+   * with its result joins the queue (behind whatever came before, so the context sees events in
+   * the order the host sent them) and is answered with the outcome. Otherwise answered as is.
+   */
+  private activityDone(id: number, outcome: ActivityOutcome): void {
+    const chain = this.chains.get(id);
+    this.chains.delete(id);
+    if (chain === undefined || !outcome.ok || !this.workflows.hasContext(chain.sessionId)) {
+      this.replySoon({ op: 'activityDone', id, outcome });
+      return;
+    }
+    const time = Date.now();
+    // The code gets the result as the engine will journal it (and a replay will give it).
+    const result = throughWire(outcome.result);
+    this.enqueue([
+      {
+        op: 'chained',
+        id,
+        outcome,
+        activation: {
+          sessionId: chain.sessionId,
+          jobs: [{ kind: 'resolveActivity', seq: chain.seq, result, time }],
+        },
+      },
+    ]);
   }
 
   dispose(): void {
@@ -87,22 +141,16 @@ export class Runner {
       const items = this.queue;
       this.queue = [];
       for (let i = 0; i < items.length;) {
-        const item = items[i] as HostRequest;
-        if (item.op === 'activate') {
+        const item = items[i] as Work;
+        if (isActivation(item)) {
           // A run of activations goes in together: the workflow host saves a call per activation.
           let end = i + 1;
-          while (end < items.length && end - i < ACTIVATION_RUN && items[end]?.op === 'activate') end++;
-          const run = items.slice(i, end) as ActivateRequest[];
+          while (end < items.length && end - i < ACTIVATION_RUN && isActivation(items[end])) end++;
+          const run = items.slice(i, end) as (ActivateRequest | ChainedWork)[];
           i = end;
           try {
             const outcomes = await this.workflows.activateAll(run.map((request) => request.activation));
-            run.forEach((request, k) =>
-              this.outbox.push({
-                op: 'activated',
-                id: request.id,
-                outcome: outcomes[k] as ActivationOutcome,
-              }),
-            );
+            run.forEach((request, k) => this.answerActivation(request, outcomes[k] as ActivationOutcome));
           } catch (error) {
             for (const request of run) this.failed(request, error);
           }
@@ -121,8 +169,22 @@ export class Runner {
     this.flush();
   }
 
+  private answerActivation(request: ActivateRequest | ChainedWork, outcome: ActivationOutcome): void {
+    if (request.op === 'activate') {
+      this.outbox.push({ op: 'activated', id: request.id, outcome });
+      return;
+    }
+    const time = (request.activation.jobs[0] as { time: number }).time;
+    this.outbox.push({
+      op: 'activityDone',
+      id: request.id,
+      outcome: request.outcome,
+      chained: { time, outcome },
+    });
+  }
+
   /** One request other than an activation. */
-  private async serve(item: HostRequest): Promise<void> {
+  private async serve(item: Exclude<Work, ChainedWork>): Promise<void> {
     try {
       if (item.op === 'replay' && item.request.inspect === undefined) {
         this.outbox.push({ op: 'replayed', id: item.id, outcome: await this.workflows.replay(item.request) });
@@ -151,7 +213,14 @@ export class Runner {
         this.workflows.evict(item.sessionId);
         return;
       case 'activity':
+        if (item.chain === true)
+          this.chains.set(item.id, { sessionId: item.task.info.sessionId, seq: item.task.info.seq });
         this.activities.run(item.id, item.task);
+        return;
+      case 'unchain':
+        // In queue order: a chained activation made before this was answered before this answer.
+        this.chains.delete(item.id);
+        this.outbox.push({ op: 'unchained', id: item.id });
         return;
       case 'cancelActivity':
         this.activities.cancel(item.id, item.reason);
@@ -186,7 +255,7 @@ export class Runner {
     this.replySoon({ op: 'replayed', id, outcome });
   }
 
-  private failed(item: HostRequest, cause: unknown): void {
+  private failed(item: Work, cause: unknown): void {
     const error: ErrorData = {
       name: 'SandboxRuntimeError',
       code: 'SANDBOX_RUNTIME_ERROR',
@@ -215,6 +284,18 @@ export class Runner {
           op: 'activityDone',
           id: item.id,
           outcome: { ok: false, error: { ...error, retryable: true } },
+        });
+        return;
+      case 'chained':
+        // The attempt itself succeeded: its result stands; the activation is the one that failed.
+        this.outbox.push({
+          op: 'activityDone',
+          id: item.id,
+          outcome: item.outcome,
+          chained: {
+            time: (item.activation.jobs[0] as { time: number }).time,
+            outcome: { kind: 'failed', sessionId: item.activation.sessionId, error },
+          },
         });
         return;
       default:

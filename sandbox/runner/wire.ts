@@ -58,8 +58,14 @@ export type HostRequest =
   | { op: 'query'; id: number; query: WorkflowQuery }
   | { op: 'replay'; id: number; request: ReplayRequest }
   | { op: 'evict'; sessionId: string }
-  | { op: 'activity'; id: number; task: ActivityTask }
+  /**
+   * `chain`: when the attempt succeeds and this runner holds the session's context, activate it
+   * with the result at once and answer both in one `activityDone` (see `ActivityChain`).
+   */
+  | { op: 'activity'; id: number; task: ActivityTask; chain?: true }
   | { op: 'cancelActivity'; id: number; reason: string }
+  /** No chained activation for activity `id` from now on; answered `unchained` (after one made before). */
+  | { op: 'unchain'; id: number }
   | { op: 'ping'; id: number };
 
 export type HostMessage =
@@ -75,12 +81,19 @@ export type RunnerReply =
   | { op: 'replayed'; id: number; outcome: ReplayOutcome }
   /** An inspected replay's inspector is listening (it waits for a debugger). */
   | { op: 'inspectorListening'; id: number; endpoint: InspectorEndpoint }
-  | { op: 'activityDone'; id: number; outcome: ActivityOutcome }
+  | { op: 'activityDone'; id: number; outcome: ActivityOutcome; chained?: ChainedActivation }
+  | { op: 'unchained'; id: number }
   | { op: 'heartbeat'; id: number; details: unknown }
   | { op: 'activityLog'; id: number; level: LogLevel; text: string }
   | { op: 'pong'; id: number; contexts: number }
   /** Contexts the runner dropped on its own (an isolate hit its memory limit). */
   | { op: 'lost'; sessionIds: string[]; error: ErrorData };
+
+/** The activation a chained activity's success led to in its runner (`resolveActivity` at `time`). */
+export interface ChainedActivation {
+  time: number;
+  outcome: ActivationOutcome;
+}
 
 export type RunnerMessage =
   | { t: 'ready'; pid: number }
@@ -92,6 +105,14 @@ export type RunnerMessage =
 const packr = new Packr({ structuredClone: true, moreTypes: true, useRecords: true, mapsAsObjects: false });
 
 const HEADER_BYTES = 4;
+
+/**
+ * `value` as the other side of the wire will see it (encoded and decoded): what a chained
+ * activation gives the code, so that it equals what the engine journals and a replay gives.
+ */
+export function throughWire<T>(value: T): T {
+  return packr.unpack(packr.pack(value)) as T;
+}
 
 export function encodeFrame(message: HostMessage | RunnerMessage): Buffer {
   const body = packr.pack(message);

@@ -120,6 +120,11 @@ export class WorkflowHost {
     this.primitiveCopyingCall = { result: { copy: true }, timeout: options.cpuLimitMs };
   }
 
+  /** True while this host holds a context of the session. */
+  hasContext(sessionId: string): boolean {
+    return this.sessions.has(sessionId);
+  }
+
   get contextCount(): number {
     return this.sessions.size;
   }
