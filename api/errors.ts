@@ -111,6 +111,11 @@ export const API_ERROR_CODES = {
     summary: 'The journal failed an I/O operation and is fenced; restart the server.',
   },
   RUNNER_START_FAILED: { status: 503, summary: 'A sandbox runner process could not start.' },
+  BUILD_WORKER_FAILED: {
+    status: 503,
+    summary:
+      'The build worker ended before the build finished (it crashed, or the server is shutting down); build again.',
+  },
   WAIT_TIMEOUT: { status: 504, summary: 'A session did not reach the awaited state in time.' },
 
   // ---- replay debugging (engine/replay) ---------------------------------------------------------

@@ -5,8 +5,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { EventStore, RecordedEvent } from '../../journal/index.js';
-import type { BuildDiagnostic } from '../../sandbox/index.js';
-import { buildProject } from '../../sandbox/index.js';
+import { hasErrorCode } from '../../common/index.js';
+import type { BuildDiagnostic, BuildOptions, BuildResult } from '../../sandbox/index.js';
+import { BuildWorkerFailedError } from '../../sandbox/index.js';
 import { InvalidArgumentError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { Engine } from '../runtime/engine.js';
@@ -117,6 +118,8 @@ export interface PlatformOptions {
   secrets: () => SecretBox;
   /** Type-check user code in builds (slower, catches more). Default true. */
   typecheck?: boolean;
+  /** Runs a build: `buildProject`'s contract (the engine's build worker). */
+  build: (dir: string, options: BuildOptions) => Promise<BuildResult>;
 }
 
 const PROJECT_NAME = /^[a-z][a-z0-9-]{0,62}$/;
@@ -339,7 +342,7 @@ export class Platform {
   async lint(sources: SourcesInput): Promise<(ManifestDiagnostic | BuildDiagnostic)[]> {
     const files = await this.loadSources(sources);
     const manifest = this.manifestText(files);
-    const built = await this.buildFiles(files);
+    const built = await this.buildFiles(files, 'the project');
     const context = built.ok
       ? {
           files: built.artifact.sources,
@@ -421,7 +424,7 @@ export class Platform {
 
   private async planFiles(project: ProjectState, files: ProjectFiles): Promise<PlanResult> {
     const text = this.manifestText(files);
-    const built = await this.buildFiles(files, { typecheck: false });
+    const built = await this.buildFiles(files, `project ${project.name}`, { typecheck: false });
     // When the code does not even bundle, its errors are what to report: the manifest's calls
     // cannot be checked against exports that could not be read.
     const checked = built.ok
@@ -515,10 +518,17 @@ export class Platform {
   // ------------------------------------------------------------------------------------------
   // Builds
 
-  private async buildFiles(files: ProjectFiles, options: { typecheck?: boolean } = {}) {
+  /** `label` names the project in errors, in place of the temporary directory built. */
+  private async buildFiles(files: ProjectFiles, label: string, options: { typecheck?: boolean } = {}) {
     const dir = await materialize(files);
     try {
-      return await buildProject(dir, { typecheck: options.typecheck ?? this.options.typecheck ?? true });
+      return await this.options.build(dir, {
+        typecheck: options.typecheck ?? this.options.typecheck ?? true,
+      });
+    } catch (error) {
+      if (!hasErrorCode(error, 'BUILD_WORKER_FAILED')) throw error;
+      const failed = error as BuildWorkerFailedError;
+      throw new BuildWorkerFailedError(label, failed.reason, failed.exitCode, failed.cause);
     } finally {
       await removeDir(dir);
     }
@@ -535,7 +545,7 @@ export class Platform {
     }
     const { files } = await this.readSources(project.projectId, project.sourcesHash);
     const started = Date.now();
-    const built = await this.buildFiles(files);
+    const built = await this.buildFiles(files, `project ${project.name}`);
     const sourcesHash = project.sourcesHash;
     if (!built.ok) {
       return this.recordFailedBuild(project.projectId, sourcesHash, built.diagnostics, started);

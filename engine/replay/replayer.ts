@@ -255,6 +255,9 @@ async function resolveBuild(build: ReplayBuild | undefined, journal: JournalFile
 }
 
 async function buildFromProject(projectDir: string, typecheck = false): Promise<ResolvedBuild> {
+  // In this thread, not in a `BuildWorker`: the replayer runs in short-lived processes (the CLI,
+  // users' CI) that build once and exit, with no sessions whose event loop a type check would
+  // stall, so a worker thread would only add its start (and the compiler loaded in it) to the run.
   const result = await buildProject(projectDir, { typecheck });
   if (!result.ok) throw new BuildFailedError(result.diagnostics);
   return { artifact: result.artifact, from: 'project', projectDir };

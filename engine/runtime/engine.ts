@@ -13,8 +13,19 @@ import {
   STREAM_DELETED_EVENT_TYPE,
 } from '../../journal/index.js';
 import type { StreamDeletedData } from '../../journal/index.js';
-import type { BuildArtifact, Sandbox, SandboxOptions, SandboxStats } from '../../sandbox/index.js';
-import { buildProject, createSandbox, BuildFailedError } from '../../sandbox/index.js';
+import type {
+  BuildArtifact,
+  BuildWorkerOptions,
+  Sandbox,
+  SandboxOptions,
+  SandboxStats,
+} from '../../sandbox/index.js';
+import {
+  BuildFailedError,
+  BuildWorker,
+  compileBuildWorkerOptions,
+  createSandbox,
+} from '../../sandbox/index.js';
 import {
   EngineClosedError,
   EntryPointNotFoundError,
@@ -70,6 +81,11 @@ export interface EngineOptions {
   secretKeyFile?: string;
   /** Type-check project code in builds. Default true. */
   typecheck?: boolean;
+  /**
+   * The worker thread that runs builds (`loadProject`, the platform's builds), so the compiler's
+   * memory and esbuild's process are let go when no build ran for `idleMs` (default 30 s).
+   */
+  buildWorker?: BuildWorkerOptions;
   /** A sandbox to use (shared, or configured elsewhere). Default: one created with `sandboxOptions`. */
   sandbox?: Sandbox;
   sandboxOptions?: SandboxOptions;
@@ -204,6 +220,8 @@ const DEFAULT_STOP_GRACE_MS = 10_000;
 const MAX_LIST_LIMIT = 1000;
 
 export async function createEngine(options: EngineOptions = {}): Promise<Engine> {
+  // Checked before anything is opened (the engine creates its build worker itself).
+  compileBuildWorkerOptions(options.buildWorker);
   const store =
     options.store ??
     (options.dataDir !== undefined
@@ -262,6 +280,8 @@ export class Engine {
   private readonly listeners = new Map<SessionListener, string | undefined>();
   private readonly endWaiters = new Map<string, (() => void)[]>();
   private readonly stopGraceMs: number;
+  /** Runs the builds of `loadProject` and of the platform, off this thread. */
+  private readonly buildWorker: BuildWorker;
   private closed = false;
   private fatal: unknown;
   private readonly sessionHost: SessionHost;
@@ -285,8 +305,10 @@ export class Engine {
     private readonly options: EngineOptions,
     secrets: () => SecretBox = () => SecretBox.ephemeral(),
   ) {
+    this.buildWorker = new BuildWorker(options.buildWorker);
     this.platform = new Platform(this, store, {
       secrets,
+      build: (dir, buildOptions) => this.buildWorker.build(dir, buildOptions),
       ...(options.typecheck !== undefined ? { typecheck: options.typecheck } : {}),
     });
     const api = platformApi(this.platform);
@@ -341,7 +363,7 @@ export class Engine {
     options: { typecheck?: boolean; projectId?: string } = {},
   ): Promise<BuildInfo> {
     this.assertOpen('load a project');
-    const result = await buildProject(dir, { typecheck: options.typecheck ?? false });
+    const result = await this.buildWorker.build(dir, { typecheck: options.typecheck ?? false });
     if (!result.ok) throw new BuildFailedError(result.diagnostics);
     return this.loadBuild(
       result.artifact,
@@ -736,7 +758,11 @@ export class Engine {
     this.platform.close();
     this.timers.close();
     this.executor.close();
-    await Promise.all([...this.sessions.values()].map((s) => s.idle().catch(() => undefined)));
+    // A build still running rejects (BUILD_WORKER_FAILED, `closed`); the worker thread ends.
+    await Promise.all([
+      this.buildWorker.close(),
+      ...[...this.sessions.values()].map((s) => s.idle().catch(() => undefined)),
+    ]);
     if (this.ownsSandbox) await this.sandbox.close();
     if (options.closeStore ?? true) await this.store.close();
   }

@@ -57,10 +57,12 @@ export class InvalidBuildOptionError extends WhiskerError {
     readonly option: string,
     readonly value: unknown,
     expected: string,
+    /** What the option was passed to, for the message. */
+    passedTo = 'buildProject()',
   ) {
     super(
       'INVALID_BUILD_OPTION',
-      `Build option ${option} is ${JSON.stringify(value)}; expected ${expected}. Fix the option passed to buildProject().`,
+      `Build option ${option} is ${JSON.stringify(value)}; expected ${expected}. Fix the option passed to ${passedTo}.`,
     );
   }
 }

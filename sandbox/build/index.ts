@@ -1,6 +1,13 @@
 // Public API of the sandbox's build half: bundling, checking and packaging user projects.
 export { buildProject, buildProjectOrThrow } from './build-project.js';
 export type { BuildResult, BuildSuccess } from './build-project.js';
+export {
+  BuildWorker,
+  BuildWorkerFailedError,
+  compileBuildWorkerOptions,
+  DEFAULT_BUILD_WORKER_IDLE_MS,
+} from './build-worker.js';
+export type { BuildWorkerOptions, BuildWorkerFailure, CompiledBuildWorkerOptions } from './build-worker.js';
 export { compileBuildOptions, DEFAULT_BUILD_LIMITS, InvalidBuildOptionError } from './build-options.js';
 export type { BuildOptions, BuildLimits, CompiledBuildOptions, GuestApiTypes } from './build-options.js';
 export { formatDiagnostic, BuildFailedError } from './diagnostics.js';

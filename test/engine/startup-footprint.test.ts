@@ -1,6 +1,9 @@
 /**
- * An engine that only runs sessions never loads the TypeScript compiler (~80 MB of RSS): it is
- * imported by the first build. Checked in a fresh process, where nothing else could have loaded it.
+ * The engine's own thread never loads the TypeScript compiler (~80 MB of RSS): an engine that only
+ * runs sessions does not need it, and its builds run in the build worker thread, which takes the
+ * compiler with it when it stops. Checked in a fresh process, where nothing else could have loaded
+ * it; an in-process build at the end shows that the probe sees the compiler when it is loaded. The
+ * worker's esbuild process ends with the engine's shutdown.
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -10,26 +13,40 @@ import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { finished, ROOT } from '../cli/helpers.js';
 
-const SCRIPT = (engineUrl: string, projectDir: string): string => `
+const SCRIPT = (engineUrl: string, sandboxUrl: string, projectDir: string): string => `
 import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 const typescriptLoaded = () => Object.keys(require.cache).some((path) => path.includes('/node_modules/typescript/'));
+const { execFileSync } = await import('node:child_process');
+// esbuild processes that are children of this process, zombies included.
+const esbuildChildren = () =>
+  execFileSync('ps', ['-A', '-o', 'ppid=,comm='], { encoding: 'utf8' })
+    .split('\\n')
+    .filter((line) => Number(line.trim().split(/\\s+/)[0]) === process.pid && line.includes('esbuild')).length;
 const { createEngine } = await import(${JSON.stringify(engineUrl)});
 const engine = await createEngine({});
 const afterStart = typescriptLoaded();
+// tsx (which runs this from source) has an esbuild process of its own.
+const esbuildAtStart = esbuildChildren();
 await engine.loadProject(${JSON.stringify(projectDir)});
 const afterBuild = typescriptLoaded();
+const esbuildAfterBuild = esbuildChildren() - esbuildAtStart;
 await engine.shutdown();
-console.log(JSON.stringify({ afterStart, afterBuild }));
+const esbuildAfterShutdown = esbuildChildren() - esbuildAtStart;
+const { buildProject } = await import(${JSON.stringify(sandboxUrl)});
+await buildProject(${JSON.stringify(projectDir)}, { typecheck: false });
+const afterInProcessBuild = typescriptLoaded();
+console.log(JSON.stringify({ afterStart, afterBuild, afterInProcessBuild, esbuildAfterBuild, esbuildAfterShutdown }));
 `;
 
 describe('engine start-up', () => {
-  it('does not load the TypeScript compiler until a project is built', async () => {
+  it('does not load the TypeScript compiler in its own thread, not even to build', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'whisker-footprint-'));
     try {
       const script = join(dir, 'probe.mjs');
       const engineUrl = pathToFileURL(join(ROOT, 'engine/index.ts')).href;
-      await writeFile(script, SCRIPT(engineUrl, join(ROOT, 'test/engine/fixtures/app')));
+      const sandboxUrl = pathToFileURL(join(ROOT, 'sandbox/index.ts')).href;
+      await writeFile(script, SCRIPT(engineUrl, sandboxUrl, join(ROOT, 'test/engine/fixtures/app')));
       const child = spawn(process.execPath, ['--no-node-snapshot', '--import', 'tsx', script], {
         cwd: ROOT,
         stdio: ['pipe', 'pipe', 'pipe'],
@@ -37,7 +54,14 @@ describe('engine start-up', () => {
       const { code, stdout, stderr } = await finished(child);
       expect(stderr).toBe('');
       expect(code).toBe(0);
-      expect(JSON.parse(stdout)).toEqual({ afterStart: false, afterBuild: true });
+      expect(JSON.parse(stdout)).toEqual({
+        afterStart: false,
+        afterBuild: false,
+        afterInProcessBuild: true,
+        // The build worker's esbuild process, ended (and reaped) by the engine's shutdown.
+        esbuildAfterBuild: 1,
+        esbuildAfterShutdown: 0,
+      });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
