@@ -56,6 +56,8 @@ export class Runner {
   private processing = false;
   private outbox: RunnerReply[] = [];
   private flushScheduled = false;
+  /** A drain is due on the next turn (chained activations of one turn go together). */
+  private drainScheduled = false;
 
   private readonly cpuLimitMs: number;
   private readonly memoryLimitMb: number;
@@ -115,17 +117,22 @@ export class Runner {
     const time = Date.now();
     // The code gets the result as the engine will journal it (and a replay will give it).
     const result = throughWire(outcome.result);
-    this.enqueue([
-      {
-        op: 'chained',
-        id,
-        outcome,
-        activation: {
-          sessionId: chain.sessionId,
-          jobs: [{ kind: 'resolveActivity', seq: chain.seq, result, time }],
-        },
+    this.queue.push({
+      op: 'chained',
+      id,
+      outcome,
+      activation: {
+        sessionId: chain.sessionId,
+        jobs: [{ kind: 'resolveActivity', seq: chain.seq, result, time }],
       },
-    ]);
+    });
+    // On the next turn, not now: completions of the same turn then go in one run and one answer.
+    if (this.processing || this.drainScheduled) return;
+    this.drainScheduled = true;
+    setImmediate(() => {
+      this.drainScheduled = false;
+      if (!this.processing) void this.drain();
+    });
   }
 
   dispose(): void {
