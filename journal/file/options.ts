@@ -18,7 +18,12 @@ export interface FileEventStoreOptions {
   segmentSizeBytes?: number;
   /** With `durability: 'batch'`, the longest time between syncs. Default 10 ms. */
   batchIntervalMs?: number;
-  /** Bytes of recently written or read records kept in memory for reads. Default 64 MiB. */
+  /**
+   * Memory for recently written or read records kept for reads (record bytes plus a per-record
+   * overhead of the objects that hold them, see `record-cache.ts`). Default 16 MiB: ~40,000 recent
+   * session records, enough for replays of what was just written; the rest is read from the
+   * segment files (the OS's page cache).
+   */
   cacheSizeBytes?: number;
   /**
    * A closed segment whose deleted (dead) bytes reach this fraction of its size is compacted in the
@@ -91,7 +96,7 @@ export function compileFileOptions(options: FileEventStoreOptions): CompiledFile
       2 ** 30,
     ),
     batchIntervalMs: integerOption('batchIntervalMs', options.batchIntervalMs, 10, 1, 60_000),
-    cacheSizeBytes: integerOption('cacheSizeBytes', options.cacheSizeBytes, 64 * 1024 * 1024, 0, 2 ** 40),
+    cacheSizeBytes: integerOption('cacheSizeBytes', options.cacheSizeBytes, 16 * 1024 * 1024, 0, 2 ** 40),
     compactionThreshold: threshold,
     autoCompact: options.autoCompact ?? true,
     io: options.io ?? nodeIo,
