@@ -1,10 +1,15 @@
 /**
  * The guest runtime as two classic scripts (workflow and activity), bundled from `sandbox/guest/`
- * with esbuild once per process and handed to every runner at start. Each script's completion
- * value is its setup function; the bundle's own names stay local to a wrapper function, so
- * nothing of the runtime lands on the guest's global object.
+ * with esbuild and handed to every runner at start. Each script's completion value is its setup
+ * function; the bundle's own names stay local to a wrapper function, so nothing of the runtime
+ * lands on the guest's global object.
+ *
+ * The compiled `dist/` ships them bundled (`runtime-scripts.json`, written by `npm run build`), so an
+ * engine from `dist/` starts no esbuild process of its own (~22 MB of RSS kept for the process's
+ * life, and its start-up). From source (tests, `tsx`) they are bundled once per process.
  */
-import { build } from 'esbuild';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
 import type { RuntimeScripts } from '../runner/wire.js';
@@ -14,8 +19,13 @@ const EXTENSION = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 
 let cached: Promise<RuntimeScripts> | undefined;
 
+/** Where `dist/` keeps the bundled scripts (next to this module). */
+export const PREBUILT_RUNTIME_FILE = fileURLToPath(new URL('./runtime-scripts.json', import.meta.url));
+
 export function runtimeScripts(): Promise<RuntimeScripts> {
-  cached ??= bundleRuntime().catch((error: unknown) => {
+  cached ??= (
+    EXTENSION === '.js' && existsSync(PREBUILT_RUNTIME_FILE) ? readPrebuilt() : bundleRuntime()
+  ).catch((error: unknown) => {
     cached = undefined;
     throw error;
   });
@@ -24,7 +34,17 @@ export function runtimeScripts(): Promise<RuntimeScripts> {
 
 const GLOBAL_NAME = '__whiskerRuntime';
 
-async function bundleRuntime(): Promise<RuntimeScripts> {
+async function readPrebuilt(): Promise<RuntimeScripts> {
+  const scripts = JSON.parse(await readFile(PREBUILT_RUNTIME_FILE, 'utf8')) as Partial<RuntimeScripts>;
+  if (typeof scripts.workflow !== 'string' || typeof scripts.activity !== 'string') {
+    throw new Error(`${PREBUILT_RUNTIME_FILE} is not a bundled guest runtime; run \`npm run build\` again`);
+  }
+  return { workflow: scripts.workflow, activity: scripts.activity };
+}
+
+/** Bundles the scripts from `sandbox/guest/` (esbuild, loaded only here). */
+export async function bundleRuntime(): Promise<RuntimeScripts> {
+  const { build } = await import('esbuild');
   const entry = (name: string): string =>
     fileURLToPath(new URL(`../guest/${name}${EXTENSION}`, import.meta.url));
   const [workflow, activity] = await Promise.all(

@@ -66,4 +66,41 @@ describe('engine start-up', () => {
       await rm(dir, { recursive: true, force: true });
     }
   }, 60_000);
+
+  it('from dist/, starts with the guest runtime bundled at build time: no esbuild process', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'whisker-footprint-'));
+    try {
+      const script = join(dir, 'probe.mjs');
+      const engineUrl = pathToFileURL(join(ROOT, 'dist/engine/index.js')).href;
+      await writeFile(
+        script,
+        `
+const { execFileSync } = await import('node:child_process');
+const children = () =>
+  execFileSync('ps', ['-A', '-o', 'ppid=,comm='], { encoding: 'utf8' })
+    .split('\\n')
+    .filter((line) => Number(line.trim().split(/\\s+/)[0]) === process.pid)
+    .map((line) => line.trim().split(/\\s+/)[1]);
+const { createEngine } = await import(${JSON.stringify(engineUrl)});
+const engine = await createEngine({});
+const running = children();
+await engine.shutdown();
+console.log(JSON.stringify({ esbuild: running.filter((c) => c === 'esbuild').length, runners: running.filter((c) => c === 'node').length }));
+`,
+      );
+      // No tsx: the probe runs the compiled engine as an embedding app would.
+      const child = spawn(process.execPath, ['--no-node-snapshot', script], {
+        cwd: ROOT,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      const { code, stdout, stderr } = await finished(child);
+      expect(stderr, 'dist/ is built by npm install (npm run build)').toBe('');
+      expect(code).toBe(0);
+      const seen = JSON.parse(stdout) as { esbuild: number; runners: number };
+      expect(seen.esbuild).toBe(0);
+      expect(seen.runners).toBeGreaterThan(0); // the sandbox did start (on the prebuilt runtime)
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
