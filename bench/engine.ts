@@ -55,7 +55,10 @@ function rawFdatasyncP50(dir: string, samples = 500): number {
   return summarize(times).p50;
 }
 
-async function openEngine(dir: string, extra: { maxCachedContexts?: number } = {}): Promise<Engine> {
+async function openEngine(
+  dir: string,
+  extra: { maxCachedContexts?: number; chainActivities?: boolean } = {},
+): Promise<Engine> {
   const store = await openFileEventStore({ dir, durability: 'always' });
   return createEngine({ store, activities: { hostStep: (n: number) => n + 1 }, ...extra });
 }
@@ -83,7 +86,22 @@ function sleepersInChild(dir: string, count: number): SleepersReport {
   return JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as SleepersReport;
 }
 
-async function throughput(engine: Engine, buildId: string, total: number, concurrency: number) {
+interface Measured {
+  sessionsPerSecond: number;
+  latency: ReturnType<typeof summarize>;
+}
+
+/** The round whose `key` is the median of three (or of any odd number). */
+function medianBy(rounds: Measured[], key: (m: Measured) => number): Measured {
+  return [...rounds].sort((a, b) => key(a) - key(b))[Math.floor(rounds.length / 2)] as Measured;
+}
+
+async function throughput(
+  engine: Engine,
+  buildId: string,
+  total: number,
+  concurrency: number,
+): Promise<Measured> {
   const latencies: number[] = [];
   let next = 0;
   const started = performance.now();
@@ -110,21 +128,62 @@ export async function run(args: string[]): Promise<void> {
     const fsyncP50 = rawFdatasyncP50(root);
     rows.push({ metric: 'raw fdatasync p50 (same disk)', value: fsyncP50, unit: 'ms' });
 
-    // Throughput and latency: sessions of 10 project activities, 50 in flight.
-    let engine = await openEngine(join(root, 'throughput'));
-    let build = await engine.loadProject(APP);
-    await throughput(engine, build.buildId, 200, 50); // warm-up
-    const total = quick ? 1000 : 5000;
-    const loaded = await throughput(engine, build.buildId, total, 50);
-    rows.push({ metric: 'ten-step sessions/s (50 in flight)', value: loaded.sessionsPerSecond, unit: '/s' });
-    rows.push({ metric: 'steps/s (50 in flight)', value: loaded.sessionsPerSecond * 10, unit: '/s' });
-    rows.push({ metric: 'session latency p50 (50 in flight)', value: loaded.latency.p50, unit: 'ms' });
-    rows.push({ metric: 'session latency p99 (50 in flight)', value: loaded.latency.p99, unit: 'ms' });
-    const single = await throughput(engine, build.buildId, quick ? 100 : 300, 1);
-    rows.push({ metric: 'one ten-step session alone, p50', value: single.latency.p50, unit: 'ms' });
-    rows.push({ metric: 'one ten-step session alone, p99', value: single.latency.p99, unit: 'ms' });
-    rows.push({ metric: '  ÷ raw fdatasync p50', value: single.latency.p50 / fsyncP50, unit: '×' });
-    await engine.shutdown();
+    // Throughput and latency: sessions of 10 project activities, 50 in flight; the same without
+    // chained steps (two runner round trips per step), rounds of the two interleaved so that both
+    // see the same machine (figures here drift by a quarter within minutes).
+    const chainedEngine = await openEngine(join(root, 'throughput'));
+    const plainEngine = await openEngine(join(root, 'unchained'), { chainActivities: false });
+    const variants = [
+      {
+        engine: chainedEngine,
+        build: await chainedEngine.loadProject(APP),
+        loaded: [] as Measured[],
+        alone: [] as Measured[],
+      },
+      {
+        engine: plainEngine,
+        build: await plainEngine.loadProject(APP),
+        loaded: [] as Measured[],
+        alone: [] as Measured[],
+      },
+    ];
+    for (const variant of variants) await throughput(variant.engine, variant.build.buildId, 200, 50); // warm-up
+    const perRound = quick ? 500 : 2000;
+    for (let round = 0; round < 3; round++) {
+      for (const variant of variants) {
+        variant.loaded.push(await throughput(variant.engine, variant.build.buildId, perRound, 50));
+        variant.alone.push(await throughput(variant.engine, variant.build.buildId, quick ? 50 : 100, 1));
+      }
+    }
+    const [chained, plain] = variants.map((variant) => ({
+      loaded: medianBy(variant.loaded, (m) => m.sessionsPerSecond),
+      alone: medianBy(variant.alone, (m) => m.latency.p50),
+    })) as [{ loaded: Measured; alone: Measured }, { loaded: Measured; alone: Measured }];
+    rows.push({
+      metric: 'ten-step sessions/s (50 in flight)',
+      value: chained.loaded.sessionsPerSecond,
+      unit: '/s',
+    });
+    rows.push({ metric: 'steps/s (50 in flight)', value: chained.loaded.sessionsPerSecond * 10, unit: '/s' });
+    rows.push({
+      metric: 'session latency p50 (50 in flight)',
+      value: chained.loaded.latency.p50,
+      unit: 'ms',
+    });
+    rows.push({
+      metric: 'session latency p99 (50 in flight)',
+      value: chained.loaded.latency.p99,
+      unit: 'ms',
+    });
+    rows.push({ metric: 'one ten-step session alone, p50', value: chained.alone.latency.p50, unit: 'ms' });
+    rows.push({ metric: 'one ten-step session alone, p99', value: chained.alone.latency.p99, unit: 'ms' });
+    rows.push({ metric: '  ÷ raw fdatasync p50', value: chained.alone.latency.p50 / fsyncP50, unit: '×' });
+    rows.push({
+      metric: '  without chained steps: sessions/s / alone p50',
+      value: `${plain.loaded.sessionsPerSecond.toFixed(0)} / ${plain.alone.latency.p50.toFixed(2)}`,
+      unit: '/s / ms',
+    });
+    await Promise.all(variants.map((variant) => variant.engine.shutdown()));
 
     // Sleeping sessions: memory (in a fresh process of their own), then recovery after a restart.
     const sleepDir = join(root, 'sleeping');
@@ -157,7 +216,7 @@ export async function run(args: string[]): Promise<void> {
     rows.push({ metric: `  total after idle`, value: rssTotal(report.settled), unit: 'MB' });
     rows.push({ metric: `list 50 newest of ${sleeping} sessions, p50`, value: report.listP50Ms, unit: 'ms' });
     const recoverAt = performance.now();
-    engine = await openEngine(sleepDir);
+    let engine = await openEngine(sleepDir);
     const recoverMs = performance.now() - recoverAt;
     const open = engine.metrics().sessions.waiting;
     rows.push({ metric: `recover ${open} open sessions (restart to ready)`, value: recoverMs, unit: 'ms' });
@@ -166,7 +225,7 @@ export async function run(args: string[]): Promise<void> {
     // Replay speed of a 10,000-step journal.
     const replayDir = join(root, 'replay');
     engine = await openEngine(replayDir);
-    build = await engine.loadProject(APP);
+    const build = await engine.loadProject(APP);
     const steps = quick ? 2_000 : 10_000;
     const { sessionId } = await engine.startSession({
       buildId: build.buildId,
