@@ -69,14 +69,11 @@ async function openEngine(
  */
 function sleepersInChild(dir: string, count: number): SleepersReport {
   const root = fileURLToPath(new URL('..', import.meta.url));
-  execFileSync(
-    process.execPath,
-    [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
-    {
-      cwd: root,
-      stdio: 'inherit',
-    },
-  );
+  // What `npm run build` does for the engine (the UI aside): compile, then bundle the guest runtime.
+  const tsc = join(root, 'node_modules/typescript/bin/tsc');
+  execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+  const bundle = join(root, 'dist/sandbox/host/write-runtime-scripts.js');
+  execFileSync(process.execPath, [bundle], { cwd: root, stdio: 'inherit' });
   const script = fileURLToPath(new URL('./engine-sleepers.mjs', import.meta.url));
   const out = execFileSync(
     process.execPath,
