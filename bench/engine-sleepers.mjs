@@ -22,14 +22,16 @@ import { openFileEventStore } from '../dist/journal/index.js';
 const APP = fileURLToPath(new URL('./fixtures/engine-app', import.meta.url));
 
 /**
- * @typedef {{ engine: number, runners: number }} Rss RSS in MB of this process and of its children
+ * @typedef {{ engine: number, runners: number, heap: { used: number, total: number, external: number } }} Rss RSS in MB of this process and of its children (and this process's V8 heap)
  * @typedef {{ count: number, startSeconds: number, before: Rss, after: Rss, settled: Rss, settleMs: number, listP50Ms: number }} SleepersReport
  */
 
 /** @returns {Rss} */
 function rssMb() {
   /** @type {{ gc?: () => void }} */ (globalThis).gc?.();
-  const engine = process.memoryUsage().rss / 1e6;
+  const usage = process.memoryUsage();
+  const engine = usage.rss / 1e6;
+  const heap = { used: usage.heapUsed / 1e6, total: usage.heapTotal / 1e6, external: usage.external / 1e6 };
   let runners = 0;
   try {
     const out = execFileSync('ps', ['-o', 'rss=,comm=', '--ppid', String(process.pid)], { encoding: 'utf8' });
@@ -41,7 +43,7 @@ function rssMb() {
   } catch {
     runners = Number.NaN;
   }
-  return { engine, runners };
+  return { engine, runners, heap };
 }
 
 /** @param {number[]} values */

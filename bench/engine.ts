@@ -21,6 +21,8 @@ import type { Cell } from './report.js';
 interface Rss {
   engine: number;
   runners: number;
+  /** The engine process's V8 heap, MB (steadier than RSS, which moves with GC and malloc). */
+  heap: { used: number; total: number; external: number };
 }
 
 /** What `engine-sleepers.mjs` prints. */
@@ -211,6 +213,23 @@ export async function run(args: string[]): Promise<void> {
       unit: 'MB',
     });
     rows.push({ metric: `  total after idle`, value: rssTotal(report.settled), unit: 'MB' });
+    rows.push({
+      metric: `  engine heap in use + external: fresh → idle`,
+      value: `${(report.before.heap.used + report.before.heap.external).toFixed(0)} → ${(report.settled.heap.used + report.settled.heap.external).toFixed(0)}`,
+      unit: 'MB',
+    });
+    rows.push({
+      metric: `  per sleeping session (heap + external)`,
+      value:
+        ((report.settled.heap.used +
+          report.settled.heap.external -
+          report.before.heap.used -
+          report.before.heap.external) *
+          1e6) /
+        sleeping /
+        1024,
+      unit: 'KiB',
+    });
     rows.push({ metric: `list 50 newest of ${sleeping} sessions, p50`, value: report.listP50Ms, unit: 'ms' });
     const recoverAt = performance.now();
     let engine = await openEngine(sleepDir);
