@@ -2,7 +2,8 @@
  * The engine-side sandbox: a pool of runner processes.
  *
  * - Routing: a session's activations go to the runner holding its context (sticky); a new context
- *   goes to the least-loaded runner. Activities go to the runner with the fewest in flight.
+ *   goes to the least-loaded runner. A chained activity (`ActivityChain`) goes to the runner holding
+ *   its session's context; other activities to the runner with the fewest in flight.
  * - Batching: calls made in the same tick (before the next `setImmediate`) leave as one message
  *   per runner; runners answer in batches.
  * - Health: every `healthCheckIntervalMs` each runner is pinged; one that has not answered for
