@@ -226,7 +226,8 @@ export class SessionRuntime {
       // Alone: what came after it was not seen by the code yet.
       if (items.length > 1) this.requeue(items.slice(1));
       const { chained, ...plain } = head;
-      this.host.cache.touch(this.id);
+      // A use of the context, unless the engine let it go meanwhile (the runner then drops it too).
+      if (this.host.cache.has(this.id)) this.host.cache.touch(this.id);
       await this.handleOutcome(chained.outcome, [plain], chained.time);
       return;
     }
