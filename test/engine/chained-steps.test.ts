@@ -119,4 +119,25 @@ describe('chained steps', () => {
       unsubscribe();
     }
   });
+
+  it('sessions with chained steps in flight survive their runner being killed (SIGKILL)', async () => {
+    const { engine } = chained;
+    const sessions = await Promise.all(Array.from({ length: 6 }, () => chained.start('notedSteps', 30)));
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    const [victim] = chainedSandbox.runnerPids();
+    // Mid-run: sessions are still stepping when their runner dies.
+    expect(sessions.filter((id) => engine.getSession(id).status !== 'completed').length).toBeGreaterThan(0);
+    process.kill(victim as number, 'SIGKILL');
+    for (const id of sessions) {
+      expect(await engine.result(id, { timeoutMs: 20_000 })).toEqual(
+        Array.from({ length: 30 }, (_, i) => `step:${i}`),
+      );
+      const replay = await replayJournal({
+        journal: await exportSessionJournal(engine, id, { withBuild: true }),
+        sandbox: chainedSandbox,
+      });
+      expect(replay.verdict, formatReplayReport(replay)).toBe('compatible');
+    }
+    expect(chainedSandbox.runnerPids()).not.toContain(victim);
+  }, 30_000);
 });
