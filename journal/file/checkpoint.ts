@@ -16,7 +16,7 @@
 import path from 'node:path';
 import { crc32c } from '../crc32c.js';
 import { EVENT_ID_BYTES } from '../event-id.js';
-import { GrowableBytes, GrowableFloat64, GrowableUint32 } from '../growable.js';
+import { GrowableFloat64, GrowableUint32 } from '../growable.js';
 import { FORMAT_VERSION } from './format.js';
 import { syncDirectory, writeFully, type JournalIo } from './io.js';
 import type { Segment } from './state.js';
@@ -96,8 +96,10 @@ export function serializeCheckpoint(state: JournalState): Buffer {
     f64(count);
     f64(name.length);
     bytes(name, name.length);
-    bytes(instance.positions.view(0, count), count * 8);
-    bytes(instance.ids.view(0, count), count * EVENT_ID_BYTES);
+    instance.positionsInto(new Float64Array(out.buffer, out.byteOffset + at, count), count);
+    at += count * 8;
+    instance.idsInto(out, at, count);
+    at += pad8(count * EVENT_ID_BYTES);
   }
   out.writeUInt32LE(crc32c(out, 0, at), at);
   return out;
@@ -222,13 +224,12 @@ export function installInstances(state: JournalState, checkpoint: Checkpoint): v
   state.head = checkpoint.head;
   state.nextInstance = checkpoint.nextInstance;
   for (const saved of checkpoint.instances) {
-    const instance = new StreamState(saved.name, saved.instance, 0);
+    const instance = new StreamState(saved.name, saved.instance);
     if (saved.deleted) {
       instance.deleted = true;
     } else {
-      // Growable copies: these lives may receive more events.
-      instance.positions = new GrowableFloat64(4, saved.positions);
-      instance.ids = new GrowableBytes(EVENT_ID_BYTES, 4, saved.ids);
+      // Copies: these lives may receive more events.
+      instance.restore(saved.positions, saved.ids);
       instance.committed = instance.count;
       state.streams.set(saved.name, instance);
     }

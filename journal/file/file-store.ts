@@ -220,7 +220,7 @@ class FileStore implements FileEventStore {
     if (decision.kind === 'duplicate') {
       const result = {
         nextExpectedRevision: decision.lastRevision,
-        position: stream!.positions.get(decision.lastRevision),
+        position: stream!.position(decision.lastRevision),
       };
       if (decision.lastRevision < stream!.committed) return Promise.resolve(result);
       // The original is still queued: answer after it commits.
@@ -419,7 +419,7 @@ class FileStore implements FileEventStore {
       if (record.deletes) {
         const doomed = record.deletes;
         for (let revision = 0; revision < doomed.count; revision++)
-          this.cache.delete(doomed.positions.get(revision));
+          this.cache.delete(doomed.position(revision));
         for (const dirty of this.state.deleteStream(doomed)) touched.add(dirty);
       }
     }
@@ -456,7 +456,7 @@ class FileStore implements FileEventStore {
     if (range.count === 0) return [];
     const positions = new Array<number>(range.count);
     for (let k = 0; k < range.count; k++)
-      positions[k] = state!.positions.get(range.backwards ? range.from - k : range.from + k);
+      positions[k] = state!.position(range.backwards ? range.from - k : range.from + k);
     const records = await this.fetch(positions, true);
     return records.map(decodeRecord);
   }

@@ -16,10 +16,9 @@ export class StreamState extends StreamIndex {
   /** Recovery only: where the stream's revisions stopped being contiguous (fine if it was deleted later). */
   broken: { segment: string; offset: number } | undefined;
 
-  /** Drops the per-event arrays of a deleted life (readers holding views keep theirs). */
+  /** Drops the per-event index of a deleted life. */
   forgetEvents(): void {
-    this.positions.truncate(0);
-    this.ids.truncate(0);
+    this.clear();
   }
 }
 
@@ -115,8 +114,8 @@ export class JournalState {
   /** Position of the last committed event (-1: none). Tombstones are never removed, so this never goes back. */
   head = -1;
 
-  newInstance(name: string, capacity = 4): StreamState {
-    const state = new StreamState(name, this.nextInstance++, capacity);
+  newInstance(name: string): StreamState {
+    const state = new StreamState(name, this.nextInstance++);
     this.instances.set(state.instance, state);
     return state;
   }
@@ -149,7 +148,7 @@ export class JournalState {
     state.deleted = true;
     if (this.streams.get(state.name) === state) this.streams.delete(state.name);
     for (let revision = 0; revision < state.count; revision++) {
-      const position = state.positions.get(revision);
+      const position = state.position(revision);
       const segment = this.segmentFor(position);
       const index = segment?.find(position) ?? -1;
       if (segment && index >= 0) {

@@ -103,7 +103,7 @@ class MemoryEventStore implements EventStore {
     if (decision.kind === 'duplicate') {
       return {
         nextExpectedRevision: decision.lastRevision,
-        position: target!.index.positions.get(decision.lastRevision),
+        position: target!.index.position(decision.lastRevision),
       };
     }
     if (!target) {
@@ -223,7 +223,7 @@ class MemoryEventStore implements EventStore {
       ),
     );
     this.streams.delete(stream);
-    const lastPosition = target!.index.positions.get(lastRevision);
+    const lastPosition = target!.index.position(lastRevision);
     this.log = this.log.filter((record) => record.stream !== stream || record.position > lastPosition);
   }
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Unpackr } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
 import { crc32c } from '../../journal/crc32c.js';
-import { readEventId, writeEventId } from '../../journal/event-id.js';
+import { newEventId, readEventId, writeEventId } from '../../journal/event-id.js';
 import { EAGER_FLUSH_APPENDS } from '../../journal/file/file-store.js';
 import {
   encodeValue,
@@ -88,6 +88,47 @@ describe('file journal', () => {
     expect((await reopened.readStream('s-3')).map((e) => (e.data as { i: number }).i)).toEqual(
       Array.from({ length: 40 }, (_, i) => i),
     );
+    await reopened.close();
+  });
+
+  it("keeps every stream's positions and event ids through a checkpoint: retries after reopening are recognised", async () => {
+    const dir = await tempDir();
+    const options = { dir, durability: 'none' as const };
+    const store = await openFileEventStore(options);
+    const ids = Array.from({ length: 6 }, () => newEventId());
+    await store.append('a', [{ type: 'S', data: 0 }]);
+    const original = await store.append(
+      'a',
+      ids.slice(0, 3).map((id, i) => ({ id, type: 'E', data: i })),
+      { expectedRevision: 0 },
+    );
+    await store.append('b', [{ id: ids[3], type: 'E', data: 'b' }], { expectedRevision: 'no-stream' });
+    await store.close(); // writes the checkpoint
+
+    const reopened = await openFileEventStore(options);
+    expect(reopened.stats().recovery).toMatchObject({ checkpoint: 'used', scannedBytes: 0 });
+    // The same batch again: found by its ids at the same revisions, same answer, nothing written.
+    const retried = await reopened.append(
+      'a',
+      ids.slice(0, 3).map((id, i) => ({ id, type: 'E', data: i })),
+      { expectedRevision: 0 },
+    );
+    expect(retried).toEqual(original);
+    // The same revisions with another id are a conflict, not a duplicate.
+    await expect(
+      reopened.append('a', [{ id: ids[4], type: 'E', data: 'x' }], { expectedRevision: 0 }),
+    ).rejects.toMatchObject({ code: 'WRONG_EXPECTED_REVISION' });
+    await expect(
+      reopened.append('b', [{ id: ids[3], type: 'E', data: 'b' }], { expectedRevision: 'no-stream' }),
+    ).resolves.toMatchObject({ nextExpectedRevision: 0 });
+    const a = await reopened.readStream('a');
+    expect(a.map((e) => [e.revision, e.id])).toEqual([
+      [0, a[0]!.id],
+      [1, ids[0]],
+      [2, ids[1]],
+      [3, ids[2]],
+    ]);
+    expect(a.map((e) => e.position)).toEqual([...a.map((e) => e.position)].sort((x, y) => x - y));
     await reopened.close();
   });
 
