@@ -36,6 +36,8 @@ interface ChainedWork {
   id: number;
   outcome: Extract<ActivityOutcome, { ok: true }>;
   activation: WorkflowActivation;
+  /** An `unchain` came first in the queue: answered as a plain `activityDone`, no activation. */
+  revoked?: true;
 }
 
 /** What the queue holds: the host's requests and the runner's own chained activations. */
@@ -43,7 +45,12 @@ type Work = HostRequest | ChainedWork;
 
 /** Activations go in runs (see `drain`): a request of the host, or a chained one. */
 function isActivation(work: Work | undefined): work is ActivateRequest | ChainedWork {
-  return work?.op === 'activate' || work?.op === 'chained';
+  return work?.op === 'activate' || (work?.op === 'chained' && work.revoked !== true);
+}
+
+/** A chained activation an `unchain` came before: answered as the plain attempt outcome. */
+function isRevoked(work: Work): work is ChainedWork {
+  return work.op === 'chained' && work.revoked === true;
 }
 
 export class Runner {
@@ -53,6 +60,8 @@ export class Runner {
   private queue: Work[] = [];
   /** Activities sent with `chain` whose chain still stands: id → session and seq. */
   private readonly chains = new Map<number, { sessionId: string; seq: number }>();
+  /** Chained activations queued and not run yet, by activity id (an `unchain` may still revoke them). */
+  private readonly queuedChains = new Map<number, ChainedWork>();
   private processing = false;
   private outbox: RunnerReply[] = [];
   private flushScheduled = false;
@@ -117,7 +126,7 @@ export class Runner {
     const time = Date.now();
     // The code gets the result as the engine will journal it (and a replay will give it).
     const result = throughWire(outcome.result);
-    this.queue.push({
+    const work: ChainedWork = {
       op: 'chained',
       id,
       outcome,
@@ -125,7 +134,9 @@ export class Runner {
         sessionId: chain.sessionId,
         jobs: [{ kind: 'resolveActivity', seq: chain.seq, result, time }],
       },
-    });
+    };
+    this.queuedChains.set(id, work);
+    this.queue.push(work);
     // On the next turn, not now: completions of the same turn then go in one run and one answer.
     if (this.processing || this.drainScheduled) return;
     this.drainScheduled = true;
@@ -149,12 +160,16 @@ export class Runner {
       this.queue = [];
       for (let i = 0; i < items.length;) {
         const item = items[i] as Work;
-        if (isActivation(item)) {
+        if (isRevoked(item)) {
+          i++;
+          this.outbox.push({ op: 'activityDone', id: item.id, outcome: item.outcome });
+        } else if (isActivation(item)) {
           // A run of activations goes in together: the workflow host saves a call per activation.
           let end = i + 1;
           while (end < items.length && end - i < ACTIVATION_RUN && isActivation(items[end])) end++;
           const run = items.slice(i, end) as (ActivateRequest | ChainedWork)[];
           i = end;
+          for (const request of run) if (request.op === 'chained') this.queuedChains.delete(request.id);
           try {
             const outcomes = await this.workflows.activateAll(run.map((request) => request.activation));
             run.forEach((request, k) => this.answerActivation(request, outcomes[k] as ActivationOutcome));
@@ -224,11 +239,19 @@ export class Runner {
           this.chains.set(item.id, { sessionId: item.task.info.sessionId, seq: item.task.info.seq });
         this.activities.run(item.id, item.task);
         return;
-      case 'unchain':
-        // In queue order: a chained activation made before this was answered before this answer.
+      case 'unchain': {
+        // In queue order: a chained activation run before this was answered before this answer;
+        // one queued behind it (the attempt ended while this waited in the queue) must not run.
         this.chains.delete(item.id);
+        const queued = this.queuedChains.get(item.id);
+        if (queued !== undefined) {
+          queued.revoked = true;
+          this.queuedChains.delete(item.id);
+        }
         this.outbox.push({ op: 'unchained', id: item.id });
         return;
+      }
+
       case 'cancelActivity':
         this.activities.cancel(item.id, item.reason);
         return;
