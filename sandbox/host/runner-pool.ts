@@ -31,6 +31,7 @@ import { FETCH_ACTIVITY_NAME } from '../protocol.js';
 import type { ActivityCallbacks, Sandbox, SandboxStats } from '../sandbox-types.js';
 import { toHistoryColumns } from '../guest/history-columns.js';
 import type { HostRequest, RunnerBuild, RunnerMessage, RunnerReply, RuntimeScripts } from '../runner/wire.js';
+import { runnerBuildOf } from '../runner/wire.js';
 import { RunnerProcess } from './runner-process.js';
 import type { CompiledSandboxOptions } from './sandbox-options.js';
 
@@ -129,14 +130,7 @@ export class RunnerPool implements Sandbox {
 
   registerBuild(artifact: BuildArtifact): void {
     if (this.builds.has(artifact.hash)) return;
-    this.builds.set(artifact.hash, {
-      hash: artifact.hash,
-      workflowBundle: artifact.workflowBundle,
-      activityBundle: artifact.activityBundle,
-      activities: artifact.activities,
-      entryPoints: artifact.entryPoints,
-      resources: artifact.resources,
-    });
+    this.builds.set(artifact.hash, runnerBuildOf(artifact));
   }
 
   activate(activation: WorkflowActivation): Promise<ActivationOutcome> {

@@ -52,6 +52,18 @@ export type RunnerBuild = Pick<
   'hash' | 'workflowBundle' | 'activityBundle' | 'activities' | 'entryPoints' | 'resources'
 >;
 
+/** The part of an artifact a runner gets (no sources, no hash inputs beyond the hash). */
+export function runnerBuildOf(artifact: RunnerBuild): RunnerBuild {
+  return {
+    hash: artifact.hash,
+    workflowBundle: artifact.workflowBundle,
+    activityBundle: artifact.activityBundle,
+    activities: artifact.activities,
+    entryPoints: artifact.entryPoints,
+    resources: artifact.resources,
+  };
+}
+
 export type HostRequest =
   | { op: 'build'; build: RunnerBuild }
   | { op: 'activate'; id: number; activation: WorkflowActivation }

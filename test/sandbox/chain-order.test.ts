@@ -12,6 +12,7 @@ import { compileSandboxOptions } from '../../sandbox/index.js';
 import { runtimeScripts } from '../../sandbox/host/runtime-scripts.js';
 import { Runner } from '../../sandbox/runner/runner.js';
 import type { HostRequest, RunnerReply } from '../../sandbox/runner/wire.js';
+import { runnerBuildOf } from '../../sandbox/runner/wire.js';
 import { T0, buildSources, first, start } from './helpers.js';
 
 const FILES = {
@@ -58,20 +59,18 @@ async function newRunner(): Promise<{ runner: Runner; replies: RunnerReply[] }> 
     (items) => replies.push(...items),
   );
   runners.push(runner);
-  runner.enqueue([
-    {
-      op: 'build',
-      build: {
-        hash: artifact.hash,
-        workflowBundle: artifact.workflowBundle,
-        activityBundle: artifact.activityBundle,
-        activities: artifact.activities,
-        entryPoints: artifact.entryPoints,
-        resources: artifact.resources,
-      },
-    },
-  ]);
+  runner.enqueue([{ op: 'build', build: runnerBuildOf(artifact) }]);
   return { runner, replies };
+}
+
+/** A runner holding the context of `ses_chain`, which awaits activity seq 1 (`double(21)`). */
+async function runnerWithSession(): Promise<{ runner: Runner; replies: RunnerReply[] }> {
+  const made = await newRunner();
+  made.runner.enqueue([
+    { op: 'activate', id: 1, activation: first(artifact, 'ses_chain', 'workflows.ts:stepOnce', [start(21)]) },
+  ]);
+  await until(() => made.replies.some((r) => r.op === 'activated'));
+  return made;
 }
 
 function activityRequest(id: number, chain: boolean): HostRequest {
@@ -98,15 +97,7 @@ async function until(check: () => boolean): Promise<void> {
 
 describe('a runner and its chains', () => {
   it('chains an attempt that ends with its chain standing: one answer, with the activation', async () => {
-    const { runner, replies } = await newRunner();
-    runner.enqueue([
-      {
-        op: 'activate',
-        id: 1,
-        activation: first(artifact, 'ses_chain', 'workflows.ts:stepOnce', [start(21)]),
-      },
-    ]);
-    await until(() => replies.some((r) => r.op === 'activated'));
+    const { runner, replies } = await runnerWithSession();
     runner.enqueue([activityRequest(100, true)]);
     await until(() => replies.some((r) => r.op === 'activityDone'));
     const done = replies.find((r) => r.op === 'activityDone');
@@ -118,15 +109,7 @@ describe('a runner and its chains', () => {
   });
 
   it('answers a plain outcome, after `unchained`, for an attempt that ended while the unchain waited', async () => {
-    const { runner, replies } = await newRunner();
-    runner.enqueue([
-      {
-        op: 'activate',
-        id: 1,
-        activation: first(artifact, 'ses_chain', 'workflows.ts:stepOnce', [start(21)]),
-      },
-    ]);
-    await until(() => replies.some((r) => r.op === 'activated'));
+    const { runner, replies } = await runnerWithSession();
     runner.enqueue([activityRequest(100, true)]);
     // The attempt runs on isolated-vm's threads and ends while `busy` holds the runner; the unchain
     // is behind `busy` in the queue, the attempt's end comes in at the runner's next yield.
@@ -143,15 +126,7 @@ describe('a runner and its chains', () => {
   });
 
   it('answers an unchained attempt plainly, and `unchain` of an attempt already answered at once', async () => {
-    const { runner, replies } = await newRunner();
-    runner.enqueue([
-      {
-        op: 'activate',
-        id: 1,
-        activation: first(artifact, 'ses_chain', 'workflows.ts:stepOnce', [start(21)]),
-      },
-    ]);
-    await until(() => replies.some((r) => r.op === 'activated'));
+    const { runner, replies } = await runnerWithSession();
     runner.enqueue([activityRequest(100, false)]);
     await until(() => replies.some((r) => r.op === 'activityDone'));
     expect(replies.find((r) => r.op === 'activityDone')).not.toHaveProperty('chained');

@@ -24,6 +24,7 @@ import { buildProject, formatDiagnostic } from '../../sandbox/index.js';
 import { runtimeScripts } from '../../sandbox/host/runtime-scripts.js';
 import { RunnerBuilds } from '../../sandbox/runner/runner-builds.js';
 import { WorkflowHost } from '../../sandbox/runner/workflow-host.js';
+import { runnerBuildOf } from '../../sandbox/runner/wire.js';
 
 const built = new Map<string, Promise<BuildArtifact>>();
 
@@ -158,15 +159,7 @@ export async function workflowHarness(
   return {
     host,
     lost,
-    register: (artifact) =>
-      builds.add({
-        hash: artifact.hash,
-        workflowBundle: artifact.workflowBundle,
-        activityBundle: artifact.activityBundle,
-        activities: artifact.activities,
-        entryPoints: artifact.entryPoints,
-        resources: artifact.resources,
-      }),
+    register: (artifact) => builds.add(runnerBuildOf(artifact)),
     activate: (activation) => host.activate(activation),
     dispose: () => host.dispose(),
   };
