@@ -36,8 +36,11 @@ interface SleepersReport {
   listP50Ms: number;
 }
 
-/** Idle time before the settled RSS: past the runners' idle-shard and the engine's build-worker timeouts. */
-const SETTLE_MS = 35_000;
+/**
+ * Idle time before the settled RSS: past the runners' idle-shard (10 s) and the engine's build-worker
+ * (30 s) timeouts, and past `runnerIdleMs` (30 s, checked every 5 s) after which idle runners are let go.
+ */
+const SETTLE_MS = 45_000;
 
 const APP = fileURLToPath(new URL('./fixtures/engine-app', import.meta.url));
 

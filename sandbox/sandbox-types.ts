@@ -47,6 +47,14 @@ export interface SandboxOptions {
   fetch?: FetchPolicy;
   /** Interval of runner health checks; an unresponsive runner is killed and replaced. Default 5 s. */
   healthCheckIntervalMs?: number;
+  /**
+   * A runner with nothing in it (no context, no call in flight) for this long is let go: every idle
+   * runner but one stops (it starts again when work arrives while the others are busy), and the one
+   * left is replaced by a fresh process if it ran anything since it started, which returns the
+   * memory a process keeps after its isolates are gone. Checked at each health check. Default
+   * 30,000 ms; 0 keeps every runner for the pool's whole life.
+   */
+  runnerIdleMs?: number;
 }
 
 /**
@@ -73,9 +81,14 @@ export interface ActivityCallbacks {
 }
 
 export interface SandboxStats {
+  /** Runner processes up and serving. */
   runners: number;
   /** Runner processes that died and were replaced since start. */
   runnerRestarts: number;
+  /** Runners stopped for being idle (`runnerIdleMs`), not counting recycled ones; started again on demand. */
+  runnersIdle: number;
+  /** Idle runners replaced by a fresh process (to return the memory it kept) since start. */
+  runnerRecycles: number;
   /** Workflow contexts currently held across runners. */
   contexts: number;
   activationsInFlight: number;

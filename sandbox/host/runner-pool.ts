@@ -12,6 +12,11 @@
  *   `context-lost`, its activities a retryable `RUNNER_LOST` error, and its sessions are forgotten
  *   (their next activation without `init` answers `context-missing`).
  * - Builds are sent to a runner once, right before the first request that needs them.
+ * - Idle runners (`runnerIdleMs` with no context and no call in flight) are let go: all but one
+ *   stop, and start again when work arrives while the running ones are busy; the last one is
+ *   replaced by a fresh process if it ran anything since it started. A runner keeps tens of MB
+ *   after its isolates are disposed (V8 and the allocator do not give it back), so an engine whose
+ *   sessions all sleep costs one fresh runner, not the peak of every runner.
  */
 import { WhiskerError } from '../../common/index.js';
 import type { ErrorData } from '../../common/index.js';
@@ -68,11 +73,24 @@ class RunnerSlot {
   recentRestarts = 0;
   lastStartAt = 0;
   restartTimer: NodeJS.Timeout | undefined;
+  /** Last request sent or answer received (pings and pongs aside). */
+  lastBusyAt = Date.now();
+  /** Whether the current process was sent any work (a fresh one is not worth replacing). */
+  served = false;
 
   constructor(readonly index: number) {}
 
   get load(): number {
     return this.sessions.size + this.pending.size;
+  }
+
+  /** Stopped for being idle: no process, and none coming until work arrives. */
+  get parked(): boolean {
+    return this.process === undefined && this.restartTimer === undefined;
+  }
+
+  get holdsNothing(): boolean {
+    return this.sessions.size === 0 && this.pending.size === 0 && this.outbox.length === 0;
   }
 }
 
@@ -84,6 +102,7 @@ export class RunnerPool implements Sandbox {
   private readonly chains = new Map<string, { slot: RunnerSlot; id: number }>();
   private nextId = 1;
   private restarts = 0;
+  private recycles = 0;
   private messagesSent = 0;
   private messagesReceived = 0;
   private closed = false;
@@ -265,6 +284,8 @@ export class RunnerPool implements Sandbox {
     return {
       runners: this.slots.filter((slot) => slot.ready && slot.process?.alive === true).length,
       runnerRestarts: this.restarts,
+      runnersIdle: this.slots.filter((slot) => slot.parked).length,
+      runnerRecycles: this.recycles,
       contexts: this.sessionSlots.size,
       activationsInFlight: activations,
       activitiesInFlight: activities,
@@ -292,13 +313,15 @@ export class RunnerPool implements Sandbox {
     let bestLoad = Number.POSITIVE_INFINITY;
     for (const slot of this.slots) {
       // A runner being replaced still takes work (it is queued until the new process is ready),
-      // but a ready one is preferred.
-      const value = load(slot) + (slot.ready ? 0 : 1_000_000);
+      // but a ready one is preferred, and an idle-stopped one comes last (it has to start first).
+      const value = load(slot) + (slot.ready ? 0 : slot.parked ? 2_000_000 : 1_000_000);
       if (value < bestLoad) {
         best = slot;
         bestLoad = value;
       }
     }
+    // The best runner already has work: start the idle-stopped ones for what comes next.
+    if (best.pending.size > 0) for (const slot of this.slots) if (slot.parked) this.spawn(slot);
     return best;
   }
 
@@ -319,6 +342,9 @@ export class RunnerPool implements Sandbox {
 
   private enqueue(slot: RunnerSlot, request: HostRequest): void {
     slot.outbox.push(request);
+    slot.lastBusyAt = Date.now();
+    slot.served = true;
+    if (slot.parked && !this.closed) this.spawn(slot);
     if (slot.flushScheduled) return;
     slot.flushScheduled = true;
     setImmediate(() => this.flush(slot));
@@ -335,6 +361,7 @@ export class RunnerPool implements Sandbox {
 
   private spawn(slot: RunnerSlot): void {
     slot.ready = false;
+    slot.served = slot.outbox.length > 0;
     slot.lastStartAt = Date.now();
     const runner = new RunnerProcess((message) => this.onMessage(slot, runner, message));
     slot.process = runner;
@@ -373,6 +400,7 @@ export class RunnerPool implements Sandbox {
   }
 
   private onReply(slot: RunnerSlot, reply: RunnerReply): void {
+    if (reply.op !== 'pong') slot.lastBusyAt = Date.now();
     switch (reply.op) {
       case 'pong':
         slot.pingSentAt = undefined;
@@ -487,8 +515,40 @@ export class RunnerPool implements Sandbox {
     }
   }
 
+  /**
+   * Lets idle runners go (see the module comment). From the last slot down, so the runner kept is
+   * the lowest-numbered one still up.
+   */
+  private retireIdle(now: number): void {
+    const idleMs = this.options.runnerIdleMs;
+    if (idleMs === 0) return;
+    let up = this.slots.filter((slot) => slot.process !== undefined).length;
+    for (let index = this.slots.length - 1; index >= 0; index--) {
+      const slot = this.slots[index] as RunnerSlot;
+      const runner = slot.process;
+      if (runner === undefined || !slot.ready || !slot.holdsNothing || now - slot.lastBusyAt < idleMs)
+        continue;
+      if (up > 1) {
+        up--;
+        slot.process = undefined;
+      } else if (slot.served) {
+        this.recycles++;
+        this.spawn(slot);
+      } else {
+        continue;
+      }
+      // The slot no longer listens to this process: its exit is not a crash to recover from.
+      if (slot.process === undefined) slot.ready = false;
+      slot.builds.clear();
+      slot.pingSentAt = undefined;
+      slot.lastBusyAt = now;
+      void runner.stop(STOP_GRACE_MS);
+    }
+  }
+
   private checkHealth(): void {
     const now = Date.now();
+    this.retireIdle(now);
     for (const slot of this.slots) {
       const runner = slot.process;
       if (runner === undefined || !runner.alive) continue;

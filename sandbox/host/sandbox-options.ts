@@ -13,6 +13,8 @@ export interface CompiledSandboxOptions {
   activationCpuLimitMs: number;
   isolateMemoryLimitMb: number;
   healthCheckIntervalMs: number;
+  /** 0: never. */
+  runnerIdleMs: number;
   fetch: CompiledFetchPolicy;
 }
 
@@ -60,6 +62,7 @@ export function compileSandboxOptions(options: SandboxOptions = {}): CompiledSan
       10,
       3_600_000,
     ),
+    runnerIdleMs: integer('runnerIdleMs', options.runnerIdleMs, 30_000, 0, 86_400_000),
     fetch: compileFetchPolicy(options.fetch ?? {}),
   };
 }
