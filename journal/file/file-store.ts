@@ -403,9 +403,9 @@ class FileStore implements FileEventStore {
   private commit(group: WriteGroup, segment: Segment, base: number): void {
     const live: LiveEvent[] = [];
     const touched = new Set<Segment>();
-    // The cache keeps the records: views into an exact-size copy of the group's bytes, not into the
-    // group's write buffer (16 KiB or more), which each cached record would otherwise pin.
-    const written = Buffer.from(group.buffer.subarray(0, group.length));
+    // The group's buffer is never written again (each flush has a new group): live events decode from
+    // it, and the cache keeps copies of its own.
+    const written = group.buffer;
     for (const record of group.records) {
       const { state } = record;
       segment.addEntry(record.position, base + record.offset, record.length, state.instance);
@@ -536,11 +536,10 @@ class FileStore implements FileEventStore {
     return records;
   }
 
-  /** Caches a record read from disk (a copy: a cached slice would pin the whole read buffer). */
+  /** Caches a record read from disk (the cache copies it). */
   private readonly keepInCache = (record: Buffer): Buffer => {
-    const copy = Buffer.from(record);
-    this.cache.set(copy.readDoubleLE(FRAME_BYTES + 16), copy);
-    return copy;
+    this.cache.set(record.readDoubleLE(FRAME_BYTES + 16), record);
+    return record;
   };
 
   // eslint-disable-next-line @typescript-eslint/require-await -- the contract is async
