@@ -95,7 +95,7 @@ export interface ActivityExecutorMetrics {
 }
 
 export function retryTimerKey(sessionId: string, seq: number): string {
-  return `r:${sessionId}:${seq}`;
+  return ['r', sessionId, seq].join(':'); // one flat string, as `timerKey` (engine.ts)
 }
 
 export class ActivityExecutor {

@@ -1268,10 +1268,14 @@ export function logEntriesOf(event: SessionHistoryEvent): SessionLogEntry[] {
   }
 }
 
+/**
+ * Timer keys are built with `join`, which makes one flat string: a template literal makes a chain of
+ * concatenation strings (~100 B for this key), and every sleeping session holds its key.
+ */
 function timerKey(sessionId: string, seq: number): string {
-  return `t:${sessionId}:${seq}`;
+  return ['t', sessionId, seq].join(':');
 }
 
 function stopKey(sessionId: string): string {
-  return `s:${sessionId}:`;
+  return ['s', sessionId, ''].join(':');
 }

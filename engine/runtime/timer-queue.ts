@@ -2,20 +2,20 @@
  * Durable-timer index in memory: a binary min-heap of (time, key) with ONE Node timer armed for
  * the earliest entry, so 100,000 sleeping sessions cost one heap entry each and no Node timers.
  * The heap is rebuilt from the journal on start; this class holds no durable state.
+ *
+ * Compact on purpose (it is most of what a sleeping session costs the engine): the heap is two
+ * parallel arrays (times unboxed, keys), no object per entry; `live` maps a key to its current time.
+ * A moved or deleted key leaves its old heap entry behind, skipped when it comes up (lazy deletion):
+ * an entry is current only while `live` holds its key at its time.
  */
-interface Entry {
-  at: number;
-  key: string;
-  /** Incremented on every `set` of the key; stale heap entries are skipped (lazy deletion). */
-  version: number;
-}
 
 /** Longest delay Node's setTimeout accepts (about 24.8 days). */
 const MAX_NODE_DELAY_MS = 2_147_483_647;
 
 export class TimerQueue {
-  private readonly heap: Entry[] = [];
-  private readonly live = new Map<string, Entry>();
+  private readonly times: number[] = [];
+  private readonly keys: string[] = [];
+  private readonly live = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private armedAt = Number.POSITIVE_INFINITY;
   private closed = false;
@@ -30,10 +30,9 @@ export class TimerQueue {
   /** Sets (or moves) the timer of `key` to fire at `at` (ms since epoch); past times fire at once. */
   set(key: string, at: number): void {
     if (this.closed) return;
-    const previous = this.live.get(key);
-    const entry: Entry = { at, key, version: (previous?.version ?? 0) + 1 };
-    this.live.set(key, entry);
-    this.push(entry);
+    if (this.live.get(key) === at) return;
+    this.live.set(key, at);
+    this.push(at, key);
     if (at < this.armedAt) this.arm();
   }
 
@@ -49,7 +48,8 @@ export class TimerQueue {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    this.heap.length = 0;
+    this.times.length = 0;
+    this.keys.length = 0;
     this.live.clear();
   }
 
@@ -57,13 +57,13 @@ export class TimerQueue {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     this.dropStale();
-    const next = this.heap[0];
-    if (next === undefined) {
+    if (this.times.length === 0) {
       this.armedAt = Number.POSITIVE_INFINITY;
       return;
     }
-    this.armedAt = next.at;
-    const delay = Math.min(Math.max(0, next.at - Date.now()), MAX_NODE_DELAY_MS);
+    const next = this.times[0] as number;
+    this.armedAt = next;
+    const delay = Math.min(Math.max(0, next - Date.now()), MAX_NODE_DELAY_MS);
     this.timer = setTimeout(() => this.fire(), delay);
     // Timers alone must not keep the host process alive.
     this.timer.unref();
@@ -76,54 +76,55 @@ export class TimerQueue {
     const due: string[] = [];
     for (;;) {
       this.dropStale();
-      const top = this.heap[0];
-      if (top === undefined || top.at > now) break;
+      if (this.times.length === 0 || (this.times[0] as number) > now) break;
+      const key = this.keys[0] as string;
       this.pop();
-      this.live.delete(top.key);
-      due.push(top.key);
+      this.live.delete(key);
+      due.push(key);
     }
     for (const key of due) this.onDue(key);
     if (!this.closed) this.arm();
   }
 
+  /** Pops entries at the top that are no longer current. */
   private dropStale(): void {
-    for (;;) {
-      const top = this.heap[0];
-      if (top === undefined) return;
-      if (this.live.get(top.key) === top) return;
-      this.pop();
-    }
+    while (this.times.length > 0 && this.live.get(this.keys[0] as string) !== this.times[0]) this.pop();
   }
 
-  private push(entry: Entry): void {
-    const heap = this.heap;
-    heap.push(entry);
-    let i = heap.length - 1;
+  private push(at: number, key: string): void {
+    const { times, keys } = this;
+    let i = times.length;
+    times.push(at);
+    keys.push(key);
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      const p = heap[parent] as Entry;
-      if (p.at <= entry.at) break;
-      heap[i] = p;
+      if ((times[parent] as number) <= at) break;
+      times[i] = times[parent] as number;
+      keys[i] = keys[parent] as string;
       i = parent;
     }
-    heap[i] = entry;
+    times[i] = at;
+    keys[i] = key;
   }
 
   private pop(): void {
-    const heap = this.heap;
-    const last = heap.pop();
-    if (last === undefined || heap.length === 0) return;
+    const { times, keys } = this;
+    const lastAt = times.pop();
+    const lastKey = keys.pop();
+    if (lastAt === undefined || lastKey === undefined || times.length === 0) return;
     let i = 0;
-    const n = heap.length;
+    const n = times.length;
     for (;;) {
       const left = 2 * i + 1;
       if (left >= n) break;
       const right = left + 1;
-      const child = right < n && (heap[right] as Entry).at < (heap[left] as Entry).at ? right : left;
-      if ((heap[child] as Entry).at >= last.at) break;
-      heap[i] = heap[child] as Entry;
+      const child = right < n && (times[right] as number) < (times[left] as number) ? right : left;
+      if ((times[child] as number) >= lastAt) break;
+      times[i] = times[child] as number;
+      keys[i] = keys[child] as string;
       i = child;
     }
-    heap[i] = last;
+    times[i] = lastAt;
+    keys[i] = lastKey;
   }
 }

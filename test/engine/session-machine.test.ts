@@ -9,7 +9,7 @@ import type { SessionEvent } from '../../engine/session/events.js';
 import type { JournaledSessionEvent } from '../../engine/session/history.js';
 import { replayHistoryOf, splitHistory } from '../../engine/session/history.js';
 import { compileActivityOptions, decideRetry } from '../../engine/session/retry.js';
-import { foldSession } from '../../engine/session/state.js';
+import { OneEntryMap, foldSession } from '../../engine/session/state.js';
 
 const SID = 'ses_01JCZZZZZZZZZZZZZZZZZZZZZZ';
 
@@ -102,6 +102,43 @@ describe('session state', () => {
     expect(state.activities.get(2)).toMatchObject({ failedAttempts: 1, retryAt: 50 });
     expect([...state.timers.values()]).toEqual([{ seq: 1, fireAt: 11 }]);
     expect(state.revision).toBe(5);
+  });
+
+  it('keeps pending work as a one-entry map until two are pending, and back', () => {
+    const timer = (seq: number): SessionEvent => ({
+      type: 'TimerStarted',
+      data: { seq, durationMs: 10, fireAt: 10 + seq, time: 1 },
+    });
+    const fired = (seq: number): SessionEvent => ({ type: 'TimerFired', data: { seq, time: 20 } });
+    const entriesOf = (map: ReadonlyMap<number, unknown>): unknown[] => {
+      const seen: unknown[] = [];
+      map.forEach((value, key) => seen.push([key, value]));
+      return seen;
+    };
+    const one = foldSession(journal(started, timer(1)));
+    expect(one.timers).toBeInstanceOf(OneEntryMap);
+    expect(one.timers.size).toBe(1);
+    expect(one.timers.get(1)).toEqual({ seq: 1, fireAt: 11 });
+    expect([one.timers.get(2), one.timers.has(1), one.timers.has(2)]).toEqual([undefined, true, false]);
+    expect([...one.timers]).toEqual([[1, { seq: 1, fireAt: 11 }]]);
+    expect([...one.timers.keys(), ...one.timers.values()]).toEqual([1, { seq: 1, fireAt: 11 }]);
+    expect(entriesOf(one.timers)).toEqual([...one.timers.entries()]);
+
+    const two = foldSession(journal(started, timer(1), timer(2)));
+    expect(two.timers).toBeInstanceOf(Map);
+    expect([...two.timers.keys()]).toEqual([1, 2]);
+    const back = foldSession(journal(started, timer(1), timer(2), fired(1)));
+    expect(back.timers).toBeInstanceOf(OneEntryMap);
+    expect([...back.timers]).toEqual([[2, { seq: 2, fireAt: 12 }]]);
+    const none = foldSession(journal(started, timer(1), timer(2), fired(1), fired(2)));
+    expect(none.timers.size).toBe(0);
+    // The same seq started again replaces its entry.
+    const moved: SessionEvent = {
+      type: 'TimerStarted',
+      data: { seq: 3, durationMs: 5, fireAt: 99, time: 2 },
+    };
+    const again = foldSession(journal(started, timer(3), moved));
+    expect([...again.timers]).toEqual([[3, { seq: 3, fireAt: 99 }]]);
   });
 
   it('a fresh session is created; a signal at the tail is a pending fact', () => {
