@@ -363,6 +363,8 @@ export class RunnerPool implements Sandbox {
     slot.ready = false;
     slot.served = slot.outbox.length > 0;
     slot.lastStartAt = Date.now();
+    // Idle time counts from its start: a runner woken for a burst is not let go again at once.
+    slot.lastBusyAt = slot.lastStartAt;
     const runner = new RunnerProcess((message) => this.onMessage(slot, runner, message));
     slot.process = runner;
     runner.send({ t: 'start', options: this.runnerOptions(), runtime: this.runtime });
@@ -371,6 +373,7 @@ export class RunnerPool implements Sandbox {
         if (slot.process !== runner) return;
         slot.ready = true;
         slot.lastAnswerAt = Date.now();
+        slot.lastBusyAt = slot.lastAnswerAt;
         slot.pingSentAt = undefined;
         this.flush(slot);
       },

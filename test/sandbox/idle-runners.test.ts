@@ -15,7 +15,7 @@ beforeAll(async () => {
   artifact = await buildSources(PROJECT);
 });
 
-const IDLE_MS = 300;
+const IDLE_MS = 600;
 let sandbox: RunnerSandbox | undefined;
 afterEach(async () => {
   await sandbox?.close();
@@ -78,6 +78,9 @@ describe('idle runners', () => {
     const burst = await startSessions(pool, 'burst', 8);
     await waitFor(() => pool.runnerPids().length === 2);
     expect(pool.stats()).toMatchObject({ runnersIdle: 0, runnerRestarts: 0 });
+    // Woken, it is not let go again before it has been idle for runnerIdleMs.
+    await sleep(IDLE_MS / 4);
+    expect(pool.runnerPids()).toHaveLength(2);
     // Every context is still where it was made (sticky), on whichever runner that was.
     const next = await Promise.all(
       burst.map((id) => pool.activate({ sessionId: id, jobs: [resolveActivity(1, 'hi')] })),
