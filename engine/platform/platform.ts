@@ -528,7 +528,7 @@ export class Platform {
     } catch (error) {
       if (!hasErrorCode(error, 'BUILD_WORKER_FAILED')) throw error;
       const failed = error as BuildWorkerFailedError;
-      throw new BuildWorkerFailedError(label, failed.reason, failed.exitCode, failed.cause);
+      throw new BuildWorkerFailedError(label, failed.reason, failed.exitCode, failed.cause, failed.signal);
     } finally {
       await removeDir(dir);
     }

@@ -82,7 +82,7 @@ export interface EngineOptions {
   /** Type-check project code in builds. Default true. */
   typecheck?: boolean;
   /**
-   * The worker thread that runs builds (`loadProject`, the platform's builds), so the compiler's
+   * The child process that runs builds (`loadProject`, the platform's builds), so the compiler's
    * memory and esbuild's process are let go when no build ran for `idleMs` (default 30 s).
    */
   buildWorker?: BuildWorkerOptions;
@@ -758,7 +758,7 @@ export class Engine {
     this.platform.close();
     this.timers.close();
     this.executor.close();
-    // A build still running rejects (BUILD_WORKER_FAILED, `closed`); the worker thread ends.
+    // A build still running rejects (BUILD_WORKER_FAILED, `closed`); the build process ends.
     await Promise.all([
       this.buildWorker.close(),
       ...[...this.sessions.values()].map((s) => s.idle().catch(() => undefined)),

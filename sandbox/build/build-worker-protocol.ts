@@ -1,7 +1,8 @@
 /**
- * What the build worker's host (`build-worker.ts`) and the worker thread (`build-worker-main.ts`)
- * post to each other. Everything is plain data for the structured clone: a `BuildResult` crosses as
- * it is (strings, arrays, plain objects, `Uint8Array` resources), and an error as `ErrorData`.
+ * What the build worker's host (`build-worker.ts`) and the build process (`build-worker-main.ts`)
+ * send each other over the IPC channel, serialized as structured clones (`serialization:
+ * 'advanced'`). Everything is plain data: a `BuildResult` crosses as it is (strings, arrays, plain
+ * objects, `Uint8Array` resources), and an error as `ErrorData`.
  */
 import type { ErrorData } from '../../common/index.js';
 import type { BuildOptions } from './build-options.js';
@@ -10,7 +11,7 @@ import type { BuildResult } from './build-project.js';
 export type BuildWorkerRequest =
   /** Options already checked by the host (`compileBuildOptions`), as plain data. */
   | { t: 'build'; id: number; dir: string; options: BuildOptions }
-  /** No build is running: stop esbuild's service process, then end the thread. */
+  /** No build is running: stop esbuild's service process, then exit. */
   | { t: 'stop' };
 
 export type BuildWorkerReply =
@@ -19,32 +20,15 @@ export type BuildWorkerReply =
   | { t: 'threw'; id: number; error: ErrorData };
 
 /**
- * The reply for a result, and the buffers to transfer with it: each resource is moved, not copied,
- * when it owns its whole buffer (as `readProject` makes them); a view into a larger or shared buffer
- * is copied first, so the host never receives (or retains) more bytes than the resource.
+ * The result with each resource copied into a buffer of its own. Node deserializes every typed
+ * array of a message as a view into the buffer of the whole message (the bundle's code and every
+ * other resource included): kept as they are, the resources would retain all of it.
  */
-export function builtReply(
-  id: number,
-  result: BuildResult,
-): { reply: BuildWorkerReply; transfer: ArrayBuffer[] } {
-  if (!result.ok) return { reply: { t: 'built', id, result }, transfer: [] };
-  const transfer = new Set<ArrayBuffer>();
+export function ownResources(result: BuildResult): BuildResult {
+  if (!result.ok) return result;
   const resources = Object.fromEntries(
-    Object.entries(result.artifact.resources).map(([path, bytes]): [string, Uint8Array] => {
-      const { buffer } = bytes;
-      const whole =
-        buffer instanceof ArrayBuffer &&
-        bytes.byteOffset === 0 &&
-        bytes.byteLength === buffer.byteLength &&
-        !transfer.has(buffer);
-      // `new Uint8Array(view)` copies (a Buffer's `slice` would not).
-      const own = whole ? bytes : new Uint8Array(bytes);
-      transfer.add(own.buffer as ArrayBuffer);
-      return [path, own];
-    }),
+    // `new Uint8Array(view)` copies (a Buffer's `slice` would not).
+    Object.entries(result.artifact.resources).map(([path, bytes]) => [path, new Uint8Array(bytes)]),
   );
-  return {
-    reply: { t: 'built', id, result: { ...result, artifact: { ...result.artifact, resources } } },
-    transfer: [...transfer],
-  };
+  return { ...result, artifact: { ...result.artifact, resources } };
 }

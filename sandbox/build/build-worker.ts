@@ -1,15 +1,20 @@
 /**
- * `BuildWorker`: `buildProject` in a worker thread, for a long-lived process (the engine). The
+ * `BuildWorker`: `buildProject` in a child process, for a long-lived process (the engine). The
  * TypeScript compiler (~60 MB of RSS once loaded) and esbuild's service process (~22 MB) live in
- * the worker, and the synchronous type check holds the worker's event loop instead of the caller's.
- * One thread at most, started by the first build; builds run on it concurrently; once it has had
- * nothing to do for `idleMs` it is stopped (esbuild's process ends, the thread's heap goes) and the
- * next build starts a new one. It is `unref`'d while idle, so it never keeps a process alive.
+ * the build process, and the synchronous type check holds its event loop instead of the caller's.
+ * One build process at most, started by the first build; builds run in it concurrently; once it has
+ * had nothing to do for `idleMs` it is stopped (esbuild's process ends, then the build process) and
+ * the next build starts a new one. It is `unref`'d while idle, so it never keeps a process alive.
+ *
+ * A process, not a worker thread: when a process exits all of its memory goes back to the OS, while
+ * a thread leaves the freed memory of its glibc malloc arenas in the host (measured: an engine that
+ * built a project then idled 40 s kept ~26 MB more RSS than one that never built).
  */
+import type { ChildProcess } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 import type { ErrorData } from '../../common/index.js';
 import { WhiskerError } from '../../common/index.js';
@@ -17,11 +22,12 @@ import type { BuildOptions, CompiledBuildOptions } from './build-options.js';
 import { InvalidBuildOptionError, compileBuildOptions } from './build-options.js';
 import type { BuildResult } from './build-project.js';
 import type { BuildWorkerReply, BuildWorkerRequest } from './build-worker-protocol.js';
+import { ownResources } from './build-worker-protocol.js';
 
 export interface BuildWorkerOptions {
   /**
-   * How long the worker thread is kept with no build to run, in ms, before it is stopped; the next
-   * build then starts a new thread, which loads TypeScript and starts esbuild again (measured on
+   * How long the build process is kept with no build to run, in ms, before it is stopped; the next
+   * build then starts a new process, which loads TypeScript and starts esbuild again (measured on
    * the engine's bench project: ~1 s for that build instead of ~20 ms warm, ~1.5 s instead of
    * ~0.1 s with a type check; the caller's thread is not held meanwhile). 0 stops it as soon as it
    * is idle. Default 30,000 (30 s).
@@ -35,7 +41,7 @@ export interface CompiledBuildWorkerOptions {
 
 export const DEFAULT_BUILD_WORKER_IDLE_MS = 30_000;
 
-/** How long a thread told to stop may take (esbuild's process exits) before it is terminated. */
+/** How long a build process told to stop may take (esbuild's process exits) before it is killed. */
 const STOP_GRACE_MS = 5_000;
 
 export function compileBuildWorkerOptions(options: BuildWorkerOptions = {}): CompiledBuildWorkerOptions {
@@ -52,27 +58,40 @@ export function compileBuildWorkerOptions(options: BuildWorkerOptions = {}): Com
 }
 
 /**
- * `crashed`: an uncaught error ended the worker thread; `exited`: it ended without one (it was
- * terminated, or its start failed to load); `closed`: its owner closed it (e.g. the engine shut down).
+ * `crashed`: the build process ended by itself with an exit code other than 0 (an uncaught error;
+ * what it printed is on the host's stderr), was ended by a signal it was not sent by its
+ * `BuildWorker` (e.g. the OOM killer's), or could not be started; `exited`: `kill()` ended it, or it
+ * exited with code 0; `closed`: its owner closed it (e.g. the engine shut down).
  */
 export type BuildWorkerFailure = 'crashed' | 'exited' | 'closed';
 
-/** A build that did not finish because its worker thread went away. Nothing was wrong with the project. */
+/** A build that did not finish because its build process went away. Nothing was wrong with the project. */
 export class BuildWorkerFailedError extends WhiskerError {
   constructor(
     /** The project directory built (or, where that is a temporary copy, a name of the project). */
     readonly project: string,
     readonly reason: BuildWorkerFailure,
-    /** The thread's exit code, for `crashed` and `exited`. */
+    /** The build process's exit code, for `crashed` and `exited`; undefined when a signal ended it. */
     readonly exitCode?: number,
+    /** Why the build process could not be started, when that is what happened. */
     cause?: unknown,
+    /** The signal that ended the build process (`SIGKILL` after `kill()`), for `crashed` and `exited`. */
+    readonly signal?: NodeJS.Signals,
   ) {
+    const ended = signal !== undefined ? `signal ${signal}` : `code ${exitCode ?? '?'}`;
+    // A process that exits with a code printed why (an uncaught error's stack) on the host's stderr.
+    const crash =
+      cause instanceof Error
+        ? cause.message
+        : signal !== undefined
+          ? ended
+          : `${ended}, its error is on stderr`;
     const why =
       reason === 'closed'
         ? 'the build worker was closed (its owner, e.g. the engine, shut down); no more builds run on it'
         : reason === 'crashed'
-          ? `the build worker crashed before the build finished (${cause instanceof Error ? cause.message : String(cause)}); build again, a new worker is started`
-          : `the build worker exited (code ${exitCode ?? '?'}) before the build finished; build again, a new worker is started`;
+          ? `the build worker crashed (${crash}) before the build finished; build again, a new worker is started`
+          : `the build worker exited (${ended}) before the build finished; build again, a new worker is started`;
     super('BUILD_WORKER_FAILED', `Build of ${project} failed: ${why}.`, cause === undefined ? {} : { cause });
   }
 }
@@ -83,20 +102,23 @@ interface PendingBuild {
   reject: (error: Error) => void;
 }
 
-/** One worker thread and the builds posted to it. */
-interface Thread {
-  worker: Worker;
+/** One build process and the builds sent to it. */
+interface BuildProcess {
+  child: ChildProcess;
   builds: Map<number, PendingBuild>;
+  /** Resolves once the process has exited and its IPC channel is closed (every reply received). */
   exited: Promise<void>;
-  /** The uncaught error (or undeliverable message) that ended the thread. */
-  crash?: Error;
+  /** This `BuildWorker` sent it SIGKILL (`kill()`, a stop that took too long): not a crash. */
+  killed: boolean;
+  /** Why it could not be started. */
+  spawnError?: Error;
 }
 
 export class BuildWorker {
   private readonly idleMs: number;
-  /** The thread builds go to; undefined before the first build, after it stopped and after `close`. */
-  private thread: Thread | undefined;
-  /** The exit of a thread told to stop: a new thread starts only after it, so there is one at most. */
+  /** The process builds go to; undefined before the first build, after it stopped and after `close`. */
+  private current: BuildProcess | undefined;
+  /** The exit of a process told to stop: a new one starts only after it, so there is one at most. */
   private stopping: Promise<void> | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
   private nextId = 1;
@@ -106,149 +128,174 @@ export class BuildWorker {
     this.idleMs = compileBuildWorkerOptions(options).idleMs;
   }
 
-  /** The `threadId` of the thread builds go to now (for logs and tests); undefined when there is none. */
-  get threadId(): number | undefined {
-    return this.thread?.worker.threadId;
+  /** The process id of the process builds go to now (for logs and tests); undefined when there is none. */
+  get pid(): number | undefined {
+    return this.current?.child.pid;
   }
 
-  /** Whether a worker thread exists (building, idle, or stopping). */
+  /** Whether a build process exists (building, idle, or stopping). */
   get alive(): boolean {
-    return this.thread !== undefined || this.stopping !== undefined;
+    return this.current !== undefined || this.stopping !== undefined;
   }
 
   /**
-   * `buildProject(dir, options)` in the worker thread: the same result. Throws
-   * `InvalidBuildOptionError` for invalid options (checked here, before anything is posted) and
-   * `BuildWorkerFailedError` (`BUILD_WORKER_FAILED`) when the thread ends before the build does.
+   * `buildProject(dir, options)` in the build process: the same result. Throws
+   * `InvalidBuildOptionError` for invalid options (checked here, before anything is sent) and
+   * `BuildWorkerFailedError` (`BUILD_WORKER_FAILED`) when the process ends before the build does.
    */
   async build(dir: string, options?: BuildOptions): Promise<BuildResult> {
     const request = plainOptions(compileBuildOptions(options));
-    while (this.thread === undefined && this.stopping !== undefined && !this.closed) await this.stopping;
+    while (this.current === undefined && this.stopping !== undefined && !this.closed) await this.stopping;
     if (this.closed) throw new BuildWorkerFailedError(dir, 'closed');
-    const thread = this.thread ?? this.start();
+    const proc = this.current ?? this.start();
     const id = this.nextId++;
     const built = new Promise<BuildResult>((resolve, reject) => {
-      thread.builds.set(id, { dir, resolve, reject });
+      proc.builds.set(id, { dir, resolve, reject });
     });
     clearTimeout(this.idleTimer);
-    thread.worker.ref();
+    setRef(proc.child, true);
     try {
-      thread.worker.postMessage({ t: 'build', id, dir, options: request } satisfies BuildWorkerRequest);
+      // A send that fails later (the process is gone) is an `error` event; its exit fails the build.
+      // Resolved here: the build process keeps the working directory this process had at its start.
+      const absolute = typeof dir === 'string' ? resolve(dir) : dir;
+      proc.child.send({ t: 'build', id, dir: absolute, options: request } satisfies BuildWorkerRequest);
     } catch (error) {
-      // `dir` could not be cloned (not a string): nothing was posted.
-      thread.builds.delete(id);
-      this.afterBuild(thread);
+      // `dir` could not be serialized (not a string): nothing was sent.
+      proc.builds.delete(id);
+      this.afterBuild(proc);
       throw error;
     }
     return built;
   }
 
   /**
-   * Ends the worker thread at once, as a crash would: its builds reject with
-   * `BuildWorkerFailedError` (`exited`) and the next build starts a new thread. For tests, and to
-   * give the memory back now.
+   * Ends the build process at once (SIGKILL): its builds reject with `BuildWorkerFailedError`
+   * (`exited`) and the next build starts a new process. For tests, and to give the memory back now.
    */
   async kill(): Promise<void> {
-    const thread = this.thread;
-    if (thread === undefined) return;
-    await thread.worker.terminate();
-    await thread.exited;
+    const proc = this.current;
+    if (proc === undefined) return;
+    killProcess(proc);
+    await proc.exited;
   }
 
   /**
-   * Stops the worker thread (at once if builds are running: they reject with `closed`) and refuses
-   * later builds. Resolves when the thread has ended.
+   * Stops the build process (at once if builds are running: they reject with `closed`) and refuses
+   * later builds. Resolves when the process has exited.
    */
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.idleTimer);
-    const thread = this.thread;
-    if (thread !== undefined) {
-      for (const pending of thread.builds.values()) {
+    const proc = this.current;
+    if (proc !== undefined) {
+      for (const pending of proc.builds.values()) {
         pending.reject(new BuildWorkerFailedError(pending.dir, 'closed'));
       }
-      const busy = thread.builds.size > 0;
-      thread.builds.clear();
-      // Whoever awaits `close` expects it to finish: the thread keeps the process alive until it ends.
-      thread.worker.ref();
-      this.retire(thread);
-      // A running type check would hold the thread (and its `stop`) for as long as it takes.
-      if (busy) void thread.worker.terminate();
+      const busy = proc.builds.size > 0;
+      proc.builds.clear();
+      // Whoever awaits `close` expects it to finish: the process keeps this one alive until it ends.
+      setRef(proc.child, true);
+      this.retire(proc);
+      // A running type check would hold the process (and its `stop`) for as long as it takes.
+      if (busy) killProcess(proc);
     }
     await this.stopping;
   }
 
-  private start(): Thread {
-    const worker = startWorkerThread();
+  private start(): BuildProcess {
+    const child = startBuildProcess();
     let exited!: () => void;
-    const thread: Thread = {
-      worker,
+    const proc: BuildProcess = {
+      child,
       builds: new Map(),
       exited: new Promise((resolve) => (exited = resolve)),
+      killed: false,
     };
-    worker.on('message', (reply: BuildWorkerReply) => this.onReply(thread, reply));
-    worker.on('error', (error) => {
-      thread.crash = error;
+    child.on('message', (reply: BuildWorkerReply) => this.onReply(proc, reply));
+    // Not started (no pid; `close` follows), or a message not sent because the process is ending.
+    child.on('error', (error) => {
+      if (child.pid === undefined) proc.spawnError = error;
     });
-    worker.on('messageerror', (error) => {
-      thread.crash = error;
-      void worker.terminate();
-    });
-    worker.once('exit', (code) => {
-      this.onExit(thread, code);
+    child.once('close', (code, signal) => {
+      this.onExit(proc, code, signal);
       exited();
     });
-    this.thread = thread;
-    return thread;
+    this.current = proc;
+    return proc;
   }
 
-  private onReply(thread: Thread, reply: BuildWorkerReply): void {
-    const pending = thread.builds.get(reply.id);
+  private onReply(proc: BuildProcess, reply: BuildWorkerReply): void {
+    const pending = proc.builds.get(reply.id);
     if (pending === undefined) return;
-    thread.builds.delete(reply.id);
-    if (reply.t === 'built') pending.resolve(reply.result);
+    proc.builds.delete(reply.id);
+    if (reply.t === 'built') pending.resolve(ownResources(reply.result));
     else pending.reject(errorFromData(reply.error));
-    this.afterBuild(thread);
+    this.afterBuild(proc);
   }
 
-  /** No build left on the thread: it no longer keeps the process alive, and stops after `idleMs`. */
-  private afterBuild(thread: Thread): void {
-    if (thread.builds.size > 0 || this.thread !== thread) return;
-    thread.worker.unref();
+  /** No build left in the process: it no longer keeps this one alive, and stops after `idleMs`. */
+  private afterBuild(proc: BuildProcess): void {
+    if (proc.builds.size > 0 || this.current !== proc) return;
+    setRef(proc.child, false);
     clearTimeout(this.idleTimer);
     this.idleTimer = setTimeout(() => {
-      if (this.thread === thread && thread.builds.size === 0) this.retire(thread);
+      if (this.current === proc && proc.builds.size === 0) this.retire(proc);
     }, this.idleMs);
     this.idleTimer.unref();
   }
 
-  /** Tells an idle thread to stop (no build will go to it); terminates it if it takes too long. */
-  private retire(thread: Thread): void {
-    if (this.thread === thread) this.thread = undefined;
-    const grace = setTimeout(() => void thread.worker.terminate(), STOP_GRACE_MS);
+  /** Tells an idle process to stop (no build will go to it); kills it if it takes too long. */
+  private retire(proc: BuildProcess): void {
+    if (this.current === proc) this.current = undefined;
+    const grace = setTimeout(() => killProcess(proc), STOP_GRACE_MS);
     grace.unref();
-    const stopped = thread.exited.then(() => {
+    const stopped = proc.exited.then(() => {
       clearTimeout(grace);
       if (this.stopping === stopped) this.stopping = undefined;
     });
     this.stopping = stopped;
-    thread.worker.postMessage({ t: 'stop' } satisfies BuildWorkerRequest);
+    if (proc.child.connected) proc.child.send({ t: 'stop' } satisfies BuildWorkerRequest);
   }
 
-  private onExit(thread: Thread, code: number): void {
-    if (this.thread === thread) {
-      this.thread = undefined;
+  private onExit(proc: BuildProcess, code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.current === proc) {
+      this.current = undefined;
       clearTimeout(this.idleTimer);
     }
-    const reason = thread.crash === undefined ? 'exited' : 'crashed';
-    for (const pending of thread.builds.values()) {
-      pending.reject(new BuildWorkerFailedError(pending.dir, reason, code, thread.crash));
+    const reason = proc.killed || code === 0 ? 'exited' : 'crashed';
+    for (const pending of proc.builds.values()) {
+      pending.reject(
+        new BuildWorkerFailedError(
+          pending.dir,
+          reason,
+          code ?? undefined,
+          proc.spawnError,
+          signal ?? undefined,
+        ),
+      );
     }
-    thread.builds.clear();
+    proc.builds.clear();
   }
 }
 
-/** The checked options as plain data (nothing of the caller's objects is cloned). */
+function killProcess(proc: BuildProcess): void {
+  if (proc.child.exitCode !== null || proc.child.signalCode !== null) return;
+  proc.killed = true;
+  proc.child.kill('SIGKILL');
+}
+
+/** Whether the build process keeps this one alive: its process handle and its IPC channel both do. */
+function setRef(child: ChildProcess, ref: boolean): void {
+  if (ref) {
+    child.ref();
+    child.channel?.ref();
+  } else {
+    child.unref();
+    child.channel?.unref();
+  }
+}
+
+/** The checked options as plain data (nothing of the caller's objects is serialized). */
 function plainOptions(compiled: CompiledBuildOptions): BuildOptions {
   const options: BuildOptions = { typecheck: compiled.typecheck, limits: { ...compiled.limits } };
   const guest = compiled.guestApiTypes;
@@ -256,7 +303,7 @@ function plainOptions(compiled: CompiledBuildOptions): BuildOptions {
   return options;
 }
 
-/** What `buildProject` threw in the worker, as an error here: same name, message, code and stack. */
+/** What `buildProject` threw in the build process, as an error here: same name, message, code and stack. */
 function errorFromData(data: ErrorData): Error {
   const error = new Error(data.message, data.cause === undefined ? {} : { cause: errorFromData(data.cause) });
   error.name = data.name;
@@ -268,19 +315,20 @@ function errorFromData(data: ErrorData): Error {
 /** `.ts` when this module runs from source (tests, `tsx`), `.js` from the compiled `dist/`. */
 const FROM_SOURCE = import.meta.url.endsWith('.ts');
 
-function startWorkerThread(): Worker {
-  // No flags of the embedding process (`--inspect`, `--cpu-prof`, loaders): the thread only builds.
-  const options = { execArgv: [], name: 'whisker-build' };
-  if (!FROM_SOURCE) return new Worker(new URL('./build-worker-main.js', import.meta.url), options);
-  // From source the entry is TypeScript. `--import tsx` in a worker's execArgv is not enough: tsx
-  // registers its loader in worker threads only from Node 22.22 / 24.11 on, in the main thread
-  // before. So the thread starts on a small module that registers tsx through its API, then
-  // imports the entry.
-  const require = createRequire(import.meta.url);
-  const tsxApi = pathToFileURL(
-    join(dirname(require.resolve('tsx/package.json')), 'dist', 'esm', 'api', 'index.mjs'),
-  ).href;
-  const entry = new URL('./build-worker-main.ts', import.meta.url).href;
-  const bootstrap = `const { register } = await import(${JSON.stringify(tsxApi)}); register(); await import(${JSON.stringify(entry)});`;
-  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`), options);
+function startBuildProcess(): ChildProcess {
+  const entry = fileURLToPath(new URL(`./build-worker-main.${FROM_SOURCE ? 'ts' : 'js'}`, import.meta.url));
+  return fork(entry, [], {
+    // Never the embedding process's flags (`--inspect` would clash on its port, `--cpu-prof` would
+    // profile the wrong process). From source, tsx's loader; resolved here, not from the cwd.
+    execArgv: FROM_SOURCE ? ['--import', tsxLoader()] : [],
+    // Messages are structured clones: `Uint8Array` resources and plain objects cross as they are.
+    serialization: 'advanced',
+    // The host's stdout may be data (a command's JSON output): what the build process prints (a
+    // crash's stack, a warning) goes to the host's stderr, for the operator.
+    stdio: ['ignore', 2, 'inherit', 'ipc'],
+  });
+}
+
+function tsxLoader(): string {
+  return pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 }

@@ -1,9 +1,9 @@
 /**
  * The engine's own thread never loads the TypeScript compiler (~80 MB of RSS): an engine that only
- * runs sessions does not need it, and its builds run in the build worker thread, which takes the
+ * runs sessions does not need it, and its builds run in the build worker's process, which takes the
  * compiler with it when it stops. Checked in a fresh process, where nothing else could have loaded
  * it; an in-process build at the end shows that the probe sees the compiler when it is loaded. The
- * worker's esbuild process ends with the engine's shutdown.
+ * build process and its esbuild process end with the engine's shutdown.
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -18,11 +18,14 @@ import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 const typescriptLoaded = () => Object.keys(require.cache).some((path) => path.includes('/node_modules/typescript/'));
 const { execFileSync } = await import('node:child_process');
-// esbuild processes that are children of this process, zombies included.
-const esbuildChildren = () =>
-  execFileSync('ps', ['-A', '-o', 'ppid=,comm='], { encoding: 'utf8' })
+// Every process (zombies included), with its parent and command line.
+const processes = () =>
+  execFileSync('ps', ['-A', '-o', 'pid=,ppid=,args='], { encoding: 'utf8' })
     .split('\\n')
-    .filter((line) => Number(line.trim().split(/\\s+/)[0]) === process.pid && line.includes('esbuild')).length;
+    .map((line) => line.trim().split(/\\s+/))
+    .map(([pid, ppid, ...args]) => ({ pid: Number(pid), ppid: Number(ppid), args: args.join(' ') }));
+const esbuildChildren = () =>
+  processes().filter((p) => p.ppid === process.pid && p.args.includes('esbuild')).length;
 const { createEngine } = await import(${JSON.stringify(engineUrl)});
 const engine = await createEngine({});
 const afterStart = typescriptLoaded();
@@ -31,12 +34,19 @@ const esbuildAtStart = esbuildChildren();
 await engine.loadProject(${JSON.stringify(projectDir)});
 const afterBuild = typescriptLoaded();
 const esbuildAfterBuild = esbuildChildren() - esbuildAtStart;
+const buildProcesses = processes()
+  .filter((p) => p.ppid === process.pid && p.args.includes('build-worker-main'))
+  .map((p) => p.pid);
+const esbuildInBuildProcess = processes()
+  .filter((p) => buildProcesses.includes(p.ppid) && p.args.includes('esbuild'))
+  .map((p) => p.pid);
 await engine.shutdown();
-const esbuildAfterShutdown = esbuildChildren() - esbuildAtStart;
+const gone = [...buildProcesses, ...esbuildInBuildProcess];
+const leftAfterShutdown = processes().filter((p) => gone.includes(p.pid)).length;
 const { buildProject } = await import(${JSON.stringify(sandboxUrl)});
 await buildProject(${JSON.stringify(projectDir)}, { typecheck: false });
 const afterInProcessBuild = typescriptLoaded();
-console.log(JSON.stringify({ afterStart, afterBuild, afterInProcessBuild, esbuildAfterBuild, esbuildAfterShutdown }));
+console.log(JSON.stringify({ afterStart, afterBuild, afterInProcessBuild, esbuildAfterBuild, buildProcesses: buildProcesses.length, esbuildInBuildProcess: esbuildInBuildProcess.length > 0, leftAfterShutdown }));
 `;
 
 describe('engine start-up', () => {
@@ -58,9 +68,12 @@ describe('engine start-up', () => {
         afterStart: false,
         afterBuild: false,
         afterInProcessBuild: true,
-        // The build worker's esbuild process, ended (and reaped) by the engine's shutdown.
-        esbuildAfterBuild: 1,
-        esbuildAfterShutdown: 0,
+        // esbuild runs in the build worker's process, not in the engine's; both processes end (and
+        // are reaped: not even a zombie is left) with the engine's shutdown.
+        esbuildAfterBuild: 0,
+        buildProcesses: 1,
+        esbuildInBuildProcess: true,
+        leftAfterShutdown: 0,
       });
     } finally {
       await rm(dir, { recursive: true, force: true });

@@ -1,9 +1,11 @@
 /**
- * `BuildWorker`: builds in a worker thread give exactly what `buildProject` gives in this thread;
- * the thread is let go (with esbuild's process) when idle, a thread that dies fails its builds
- * clearly and the next build starts a new one, and bad options fail in the caller.
+ * `BuildWorker`: builds in a child process give exactly what `buildProject` gives in this process;
+ * the process is let go (with its esbuild process) when idle, never keeps its host alive nor
+ * outlives it, a process that dies fails its builds clearly and the next build starts a new one,
+ * and bad options fail in the caller.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import type { BuildResult } from '../../../sandbox/build/index.js';
@@ -39,16 +41,41 @@ function success(result: BuildResult): Extract<BuildResult, { ok: true }> {
   return result;
 }
 
-/** The esbuild processes that are children of this process, with their state (`Z`: a zombie). */
-function esbuildChildren(): { pid: number; state: string }[] {
+interface ProcessRow {
+  pid: number;
+  ppid: number;
+  /** `Z`…: a zombie (exited, not reaped by its parent). */
+  state: string;
+  comm: string;
+}
+
+/** Every process, zombies included. */
+function processes(): ProcessRow[] {
   const table = execFileSync('ps', ['-A', '-o', 'pid=,ppid=,stat=,comm='], { encoding: 'utf8' });
   return table
     .split('\n')
     .map((line) => line.trim().split(/\s+/))
-    .filter(
-      ([, ppid, , comm]) => Number(ppid) === process.pid && comm !== undefined && comm.includes('esbuild'),
-    )
-    .map(([pid, , state]) => ({ pid: Number(pid), state: state ?? '' }));
+    .filter((row) => row.length >= 4)
+    .map(([pid, ppid, state, comm]) => ({
+      pid: Number(pid),
+      ppid: Number(ppid),
+      state: state ?? '',
+      comm: comm ?? '',
+    }));
+}
+
+/** The pids of the esbuild processes that are children of `pid`. */
+function esbuildChildrenOf(pid: number): number[] {
+  return processes()
+    .filter((row) => row.ppid === pid && row.comm.includes('esbuild'))
+    .map((row) => row.pid);
+}
+
+/** The build process of a worker, which has one. */
+function pidOf(worker: BuildWorker): number {
+  const pid = worker.pid;
+  if (pid === undefined) throw new Error('expected a build process');
+  return pid;
 }
 
 describe('BuildWorker', () => {
@@ -103,55 +130,60 @@ describe('BuildWorker', () => {
     expect(inWorker.artifact.hash).toBe(inProcess.artifact.hash);
   });
 
-  it('runs concurrent builds on one thread', async () => {
+  it('runs concurrent builds in one process', async () => {
     const worker = newWorker();
     const first = worker.build(fixture('basic'), TYPECHECK);
-    const threadId = worker.threadId;
-    expect(threadId).toBeGreaterThan(0);
+    const pid = worker.pid;
+    expect(pid).toBeGreaterThan(0);
+    expect(pid).not.toBe(process.pid);
     const [basic, typeError, unchecked] = await Promise.all([
       first,
       worker.build(fixture('type-error'), TYPECHECK),
       worker.build(fixture('type-error'), { typecheck: false }),
     ]);
-    expect(worker.threadId).toBe(threadId);
+    expect(worker.pid).toBe(pid);
     expect(success(basic).artifact.hash).toBe(success(await buildProject(fixture('basic'))).artifact.hash);
     expect(typeError.ok ? [] : typeError.diagnostics.map((d) => d.code)).toEqual(['TS2322']);
     expect(success(unchecked).artifact.entryPoints).toEqual([{ file: 'main.ts', name: 'main' }]);
   });
 
-  it('stops the idle thread and its esbuild process after idleMs; a later build starts a new one', async () => {
-    // esbuild processes of this thread's own (in-process) builds, which live on.
-    const before = esbuildChildren().length;
+  it('stops the idle process and its esbuild process after idleMs; a later build starts a new one', async () => {
+    // esbuild processes of this process's own (in-process) builds, which live on.
+    const ours = esbuildChildrenOf(process.pid).length;
     const worker = newWorker(200);
     expect(worker.alive).toBe(false);
     success(await worker.build(fixture('basic'), { typecheck: false }));
-    const firstThread = worker.threadId;
+    const first = pidOf(worker);
     expect(worker.alive).toBe(true);
-    expect(esbuildChildren()).toHaveLength(before + 1);
+    // esbuild runs in the build process, not in this one.
+    const esbuild = esbuildChildrenOf(first);
+    expect(esbuild.length).toBeGreaterThan(0);
+    expect(esbuildChildrenOf(process.pid)).toHaveLength(ours);
     await vi.waitFor(() => expect(worker.alive).toBe(false), { timeout: 10_000, interval: 50 });
-    // Gone, and reaped: not even a zombie is left.
-    expect(esbuildChildren()).toHaveLength(before);
-    expect(esbuildChildren().filter((child) => child.state.startsWith('Z'))).toEqual([]);
+    // Gone, and reaped (the build process by this one, esbuild by the build process): not even a
+    // zombie is left.
+    const gone = [first, ...esbuild];
+    expect(processes().filter((row) => gone.includes(row.pid))).toEqual([]);
 
     success(await worker.build(fixture('basic'), { typecheck: false }));
     expect(worker.alive).toBe(true);
-    expect(worker.threadId).not.toBe(firstThread);
+    expect(worker.pid).not.toBe(first);
   });
 
-  it('keeps the thread while builds keep coming within idleMs', async () => {
+  it('keeps the process while builds keep coming within idleMs', async () => {
     const worker = newWorker(1_000);
     success(await worker.build(fixture('basic'), { typecheck: false }));
-    const threadId = worker.threadId;
+    const pid = worker.pid;
     await new Promise((resolve) => setTimeout(resolve, 300));
     success(await worker.build(fixture('basic'), { typecheck: false }));
-    expect(worker.threadId).toBe(threadId);
+    expect(worker.pid).toBe(pid);
   });
 
-  it('fails a build whose thread is killed with BUILD_WORKER_FAILED; the next build works', async () => {
+  it('fails a build whose process is killed with BUILD_WORKER_FAILED; the next build works', async () => {
     const worker = newWorker();
     const dir = fixture('basic');
     const pending = worker.build(dir, TYPECHECK);
-    // Long enough for the thread to be loading or building (a cold type check takes longer).
+    // Long enough for the process to be loading or building (a cold type check takes longer).
     await new Promise((resolve) => setTimeout(resolve, 100));
     await worker.kill();
     await expect(pending).rejects.toThrow(BuildWorkerFailedError);
@@ -160,24 +192,45 @@ describe('BuildWorker', () => {
       name: 'BuildWorkerFailedError',
       project: dir,
       reason: 'exited',
-      exitCode: 1,
-      message: `Build of ${dir} failed: the build worker exited (code 1) before the build finished; build again, a new worker is started.`,
+      exitCode: undefined,
+      signal: 'SIGKILL',
+      message: `Build of ${dir} failed: the build worker exited (signal SIGKILL) before the build finished; build again, a new worker is started.`,
     });
     expect(worker.alive).toBe(false);
     success(await worker.build(dir, { typecheck: false }));
   });
 
-  it('says why in a crash: the uncaught error is the cause', () => {
-    const cause = new Error('out of memory');
-    const error = new BuildWorkerFailedError('/projects/shop', 'crashed', 1, cause);
-    expect(error.message).toBe(
-      'Build of /projects/shop failed: the build worker crashed before the build finished (out of memory); build again, a new worker is started.',
-    );
-    expect(error.cause).toBe(cause);
-    expect(error.code).toBe('BUILD_WORKER_FAILED');
+  it('fails the builds of a process that dies unasked (e.g. the OOM killer) as crashed', async () => {
+    const worker = newWorker();
+    const dir = fixture('basic');
+    const pending = worker.build(dir, TYPECHECK);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    process.kill(pidOf(worker), 'SIGKILL');
+    await expect(pending).rejects.toMatchObject({
+      code: 'BUILD_WORKER_FAILED',
+      reason: 'crashed',
+      signal: 'SIGKILL',
+      message: `Build of ${dir} failed: the build worker crashed (signal SIGKILL) before the build finished; build again, a new worker is started.`,
+    });
+    expect(worker.alive).toBe(false);
+    success(await worker.build(dir, { typecheck: false }));
   });
 
-  it('rejects invalid options in the caller, as buildProject does, without starting a thread', async () => {
+  it('says why in a crash: the exit code (the error itself is on stderr), or why it did not start', () => {
+    const crashed = new BuildWorkerFailedError('/projects/shop', 'crashed', 1);
+    expect(crashed.message).toBe(
+      'Build of /projects/shop failed: the build worker crashed (code 1, its error is on stderr) before the build finished; build again, a new worker is started.',
+    );
+    expect(crashed.code).toBe('BUILD_WORKER_FAILED');
+    const cause = new Error('spawn EAGAIN');
+    const unstarted = new BuildWorkerFailedError('/projects/shop', 'crashed', -11, cause);
+    expect(unstarted.message).toBe(
+      'Build of /projects/shop failed: the build worker crashed (spawn EAGAIN) before the build finished; build again, a new worker is started.',
+    );
+    expect(unstarted.cause).toBe(cause);
+  });
+
+  it('rejects invalid options in the caller, as buildProject does, without starting a process', async () => {
     const worker = newWorker();
     const options = { limits: { maxFiles: -1 } };
     await expect(worker.build(fixture('basic'), options)).rejects.toThrow(InvalidBuildOptionError);
@@ -208,5 +261,59 @@ describe('BuildWorker', () => {
     await expect(worker.build(dir)).rejects.toThrow(
       `Build of ${dir} failed: the build worker was closed (its owner, e.g. the engine, shut down); no more builds run on it.`,
     );
+  });
+});
+
+/**
+ * Runs `build-worker-child.ts`, a BuildWorker in a host process of its own; resolves once it has
+ * built, with the pids of its build process and of that process's esbuild processes.
+ */
+async function hostProcess(mode: 'kill' | 'exit') {
+  const script = fileURLToPath(new URL('./build-worker-child.ts', import.meta.url));
+  const host = spawn(process.execPath, ['--import', 'tsx', script, fixture('basic'), mode], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise<number | null>((resolve) => host.once('exit', (code) => resolve(code)));
+  // A failed test must not leave it running.
+  cleanups.push(async () => {
+    if (host.exitCode === null && host.signalCode === null) host.kill('SIGKILL');
+    await exited;
+  });
+  let output = '';
+  const printed = await new Promise<{ pid: number; esbuild: number[] }>((resolve, reject) => {
+    host.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      output += chunk;
+      if (output.includes('\n')) resolve(JSON.parse(output) as { pid: number; esbuild: number[] });
+    });
+    void exited.then((code) => reject(new Error(`the host exited (code ${code}) before printing pids`)));
+  });
+  return { host, exited, ...printed };
+}
+
+/** Whether `pid` is a process that has not exited (a zombie has). */
+function running(pid: number): boolean {
+  return processes().some((row) => row.pid === pid && !row.state.startsWith('Z'));
+}
+
+describe('BuildWorker in a real host process', () => {
+  it('never outlives its host: the build process and its esbuild end when the host is SIGKILLed', async () => {
+    const { host, exited, pid, esbuild } = await hostProcess('kill');
+    expect(esbuild.length).toBeGreaterThan(0);
+    expect(running(pid)).toBe(true);
+    host.kill('SIGKILL');
+    await exited;
+    await vi.waitFor(() => expect(running(pid)).toBe(false), { timeout: 5_000, interval: 50 });
+    // The build process waited for esbuild's process (not even a zombie is left); the build
+    // process itself, orphaned, is reaped by PID 1, if that is a real init.
+    expect(processes().filter((row) => esbuild.includes(row.pid))).toEqual([]);
+  });
+
+  it("never keeps its host alive: an idle build process is unref'd, and ends with the host", async () => {
+    // idleMs is 60 s: the host's exit does not wait for it.
+    const { exited, pid, esbuild } = await hostProcess('exit');
+    expect(esbuild.length).toBeGreaterThan(0);
+    expect(await exited).toBe(0);
+    await vi.waitFor(() => expect(running(pid)).toBe(false), { timeout: 5_000, interval: 50 });
+    expect(processes().filter((row) => esbuild.includes(row.pid))).toEqual([]);
   });
 });

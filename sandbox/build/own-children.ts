@@ -1,10 +1,11 @@
 /**
- * The child processes started by this worker thread, so the thread can wait for them to be reaped
- * before it ends. esbuild's service process is `unref`'d: after `esbuild.stop()` kills it, nothing
- * keeps the thread's event loop alive until its exit is collected, and a child whose thread is gone
- * is never reaped (libuv waits only for its own loop's children), which leaves one zombie process
- * per worker lifetime. esbuild does not expose its child, so `spawn` is wrapped, in this thread only
- * (a worker has its own copy of the `child_process` module; the main thread's is untouched).
+ * The child processes started by this process, so that it can wait for them to exit before it
+ * does: the build process (`build-worker-main.ts`) waits for esbuild's service process. A child
+ * whose parent has exited is handed to PID 1, and not every PID 1 reaps it: when that is Node itself
+ * (the engine as a container's first process, without an init) it stays a zombie for good (libuv
+ * reaps only the children it started; checked with `unshare --pid`), one per build process. And
+ * `esbuild.stop()` only signals its process, which is `unref`'d and not exposed, so `spawn` is
+ * wrapped to see it (in the build process, which runs nothing else).
  */
 import type { ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -12,8 +13,8 @@ import { createRequire } from 'node:module';
 const children = new Set<ChildProcess>();
 let tracking = false;
 
-/** From now on, every child process this thread spawns is tracked until it exits. */
-export function trackThreadChildren(): void {
+/** From now on, every child process this process spawns is tracked until it exits. */
+export function trackChildren(): void {
   if (tracking) return;
   tracking = true;
   // The CommonJS exports object: the one esbuild's `require('child_process')` reads `spawn` from.
@@ -37,7 +38,7 @@ export function trackThreadChildren(): void {
 
 /**
  * Resolves when every tracked child has exited and been reaped, or after `timeoutMs` (a child that
- * ignores its signal must not keep the thread alive for ever).
+ * ignores its signal must not keep this process alive for ever).
  */
 export async function childrenExited(timeoutMs: number): Promise<void> {
   if (children.size === 0) return;
