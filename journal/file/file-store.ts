@@ -41,6 +41,7 @@ import {
   type PreparedBatch,
 } from '../validation.js';
 import { serializeCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { TentativeStreams } from './tentative-streams.js';
 import {
   decodeRecord,
   FLAG_BATCH_END,
@@ -142,7 +143,7 @@ class FileStore implements FileEventStore {
   private readonly dir: string;
   private state = new JournalState();
   /** Stream lives as writers see them: includes appends queued but not yet committed. */
-  private tentative = new Map<string, StreamState>();
+  private readonly tentative = new TentativeStreams(() => this.state.streams);
   private nextPosition = 0;
   private group = new WriteGroup();
   private flushScheduled = false;
@@ -180,7 +181,7 @@ class FileStore implements FileEventStore {
     this.state = state;
     this.recovery = report;
     this.nextPosition = this.state.head + 1;
-    this.tentative = new Map(this.state.streams);
+    this.tentative.clear();
     if (report.checkpoint !== 'used' || report.scannedBytes > CHECKPOINT_AFTER_SCAN_BYTES) {
       this.scheduleCheckpoint();
     }
@@ -243,7 +244,7 @@ class FileStore implements FileEventStore {
     });
     if (stream === undefined) {
       stream = this.state.newInstance(batch.stream);
-      this.tentative.set(batch.stream, stream);
+      this.tentative.created(batch.stream, stream);
     }
     const recordedAt = Date.now();
     group.reserve(sizes.reduce((a, b) => a + b, 0));
@@ -413,6 +414,7 @@ class FileStore implements FileEventStore {
       state.committed = record.revision + 1;
       if (!state.deleted && this.state.streams.get(state.name) !== state)
         this.state.streams.set(state.name, state);
+      this.tentative.settle(state.name);
       const bytes = written.subarray(record.offset, record.offset + record.length);
       this.cache.set(record.position, bytes);
       live.push({ position: record.position, stream: state.name, decode: () => decodeRecord(bytes) });
@@ -421,6 +423,7 @@ class FileStore implements FileEventStore {
         for (let revision = 0; revision < doomed.count; revision++)
           this.cache.delete(doomed.position(revision));
         for (const dirty of this.state.deleteStream(doomed)) touched.add(dirty);
+        this.tentative.settle(doomed.name);
       }
     }
     if (group.records.length > 0) {
@@ -580,7 +583,7 @@ class FileStore implements FileEventStore {
     const expected = checkExpectedRevision('deleteStream', stream, options?.expectedRevision);
     const state = this.tentative.get(stream);
     if (decideDelete(stream, expected, state) === 'nothing') return;
-    this.tentative.delete(stream);
+    this.tentative.deleted(stream);
     const batch = prepareSystemBatch(
       SYSTEM_STREAMS_STREAM,
       STREAM_DELETED_EVENT_TYPE,

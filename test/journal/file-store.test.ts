@@ -76,6 +76,64 @@ describe('file journal building blocks', () => {
 });
 
 describe('file journal', () => {
+  it('decides appends and deletes queued before they commit against each other, in order', async () => {
+    const dir = await tempDir();
+    const store = await openFileEventStore({ dir, durability: 'always' });
+    const e = (type: string): { type: string; data: null } => ({ type, data: null });
+    // None awaited: every call is decided while the ones before it are still queued for one write.
+    const calls = [
+      store.append('q', [e('A0'), e('A1')], { expectedRevision: 'no-stream' }),
+      store.append('q', [e('A2')], { expectedRevision: 1 }),
+      store.deleteStream('q', { expectedRevision: 2 }),
+      store.append('q', [e('B0')], { expectedRevision: 'no-stream' }),
+      store.append('q', [e('B1')], { expectedRevision: 0 }),
+      store.deleteStream('gone-before-it-was', { expectedRevision: 'no-stream' }),
+    ];
+    const conflicts = Promise.allSettled([
+      store.append('q', [e('X')], { expectedRevision: 2 }), // the life that was deleted
+      store.deleteStream('q', { expectedRevision: 0 }),
+    ]);
+    await Promise.all(calls);
+    for (const conflict of await conflicts)
+      expect(conflict).toMatchObject({ status: 'rejected', reason: { code: 'WRONG_EXPECTED_REVISION' } });
+    const check = async (reader: FileEventStore): Promise<void> => {
+      expect((await reader.readStream('q')).map((event) => [event.revision, event.type])).toEqual([
+        [0, 'B0'],
+        [1, 'B1'],
+      ]);
+      expect(await reader.streamRevision('q')).toBe(1);
+    };
+    await check(store);
+    // A decision made after one write committed while the next (a delete and a new life) is queued.
+    // (A group, so its sync runs in the thread pool and the write is still in flight meanwhile.)
+    const first = store.append('r', [e('A0')], { expectedRevision: 'no-stream' });
+    const others = [1, 2, 3].map((i) => store.append(`pad-${i}`, [e('P')]));
+    await new Promise((resolve) => setImmediate(resolve)); // its write has started: what follows waits
+    const queued = [
+      store.deleteStream('r', { expectedRevision: 0 }),
+      store.append('r', [e('B0')], { expectedRevision: 'no-stream' }),
+    ];
+    await first;
+    await store.append('r', [e('B1')], { expectedRevision: 0 });
+    await Promise.all([...queued, ...others]);
+    expect((await store.readStream('r')).map((event) => [event.revision, event.type])).toEqual([
+      [0, 'B0'],
+      [1, 'B1'],
+    ]);
+    // Once everything committed, decisions see the committed streams.
+    await store.append('q', [e('B2')], { expectedRevision: 1 });
+    await expect(store.append('q', [e('Y')], { expectedRevision: 'no-stream' })).rejects.toMatchObject({
+      code: 'WRONG_EXPECTED_REVISION',
+    });
+    await store.deleteStream('q', { expectedRevision: 2 });
+    await store.append('q', [e('B0')], { expectedRevision: 'no-stream' });
+    await store.append('q', [e('B1')], { expectedRevision: 0 });
+    await store.close();
+    const reopened = await openFileEventStore({ dir });
+    await check(reopened);
+    await reopened.close();
+  });
+
   it('rolls over segments and reads everything back after reopening', async () => {
     const dir = await tempDir();
     const store = await openFileEventStore({ dir, durability: 'none', segmentSizeBytes: 4096 });
