@@ -26,7 +26,12 @@ import { sessionStream } from '../session/events.js';
 import type { JournaledSessionEvent } from '../session/history.js';
 import { splitHistoryColumns } from '../session/history.js';
 import type { SessionState } from '../session/state.js';
-import { applySessionEvent, foldSession, isFinalStatus } from '../session/state.js';
+import {
+  MalformedSessionJournalError,
+  applySessionEvent,
+  foldSession,
+  isFinalStatus,
+} from '../session/state.js';
 import type { ContextCache } from './context-cache.js';
 
 /** A fact (or record) waiting to be journaled and/or delivered. */
@@ -280,7 +285,12 @@ export class SessionRuntime {
       time = lastJobTime(pending) ?? lastRecordedJobTime(replay) ?? this.state.startedAt;
       activation = {
         sessionId: this.id,
-        init: { buildHash, info: this.workflowInfo(), randomSeed: this.state.seed, commandSources: false },
+        init: {
+          buildHash,
+          info: this.workflowInfo(),
+          randomSeed: seedOf(this.id, journal),
+          commandSources: false,
+        },
         replay,
         jobs: pending,
       };
@@ -452,4 +462,15 @@ function failedByEngine(error: ErrorData, context?: string): SessionEvent {
     type: 'SessionFailed',
     data: { error: { ...error, message }, origin: 'engine', time: Date.now() },
   };
+}
+
+/**
+ * The session's random seed, from its `SessionStarted` (read for every cold load anyway): not kept
+ * in the folded state, which 100,000 sleeping sessions would each hold for nothing.
+ */
+function seedOf(sessionId: string, journal: readonly JournaledSessionEvent[]): string {
+  const started = journal[0];
+  if (started?.type !== 'SessionStarted')
+    throw new MalformedSessionJournalError(sessionId, 0, 'does not start with SessionStarted');
+  return started.data.seed;
 }

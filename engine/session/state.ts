@@ -61,7 +61,6 @@ export interface SessionState {
   /** The build the session started on. */
   startBuildId: string;
   input: unknown;
-  seed: string;
   variables: Record<string, string>;
   projectId?: string;
   deploymentId?: string;
@@ -219,7 +218,6 @@ export function initialSessionState(event: SessionEvent & { revision: number }):
     buildId: d.buildId,
     startBuildId: d.buildId,
     input: d.input,
-    seed: d.seed,
     variables: internVariables(d.variables),
     startedAt: d.time,
     updatedAt: d.time,

@@ -322,6 +322,32 @@ describe('context cache', () => {
   });
 });
 
+describe('seeded randomness', () => {
+  it('gives a context rebuilt from the journal the random numbers the code drew before', async () => {
+    // One context for two sessions stepping at once: nearly every step rebuilds one from its journal.
+    const tiny = await testEngine(sandbox, { maxCachedContexts: 1 });
+    try {
+      const misses = tiny.engine.metrics().cache.misses;
+      const ids = await Promise.all([tiny.start('randomSteps', 6), tiny.start('randomSteps', 6)]);
+      const results = await Promise.all(ids.map((id) => tiny.engine.result(id, { timeoutMs: 10_000 })));
+      expect(tiny.engine.metrics().cache.misses - misses).toBeGreaterThan(6);
+      for (const [i, id] of ids.entries()) {
+        const drawn = results[i] as number[];
+        // What the last (replayed) context returns is what earlier contexts passed to the activity.
+        const args = (await tiny.engine.history(id))
+          .filter((event) => event.type === 'ActivityScheduled')
+          .map((event) => (event.data as { args: unknown[] }).args[0]);
+        expect(drawn).toHaveLength(6);
+        expect(args).toEqual(drawn);
+      }
+      // Each session has a seed of its own.
+      expect(results[0]).not.toEqual(results[1]);
+    } finally {
+      await tiny.engine.shutdown();
+    }
+  });
+});
+
 describe('sleeping sessions', () => {
   it('give their context back at once when their next wake-up is far off, and replay when it comes', async () => {
     const sleepy = await testEngine(sandbox, { evictSleepingAfterMs: 200 });
