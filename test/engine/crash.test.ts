@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openFileEventStore } from '../../journal/index.js';
 import { APP_DIR } from './helpers.js';
+import { processAlive } from '../process-helpers.js';
 
 const CHILD = fileURLToPath(new URL('./crash/engine-child.ts', import.meta.url));
 const SESSIONS = 200;
@@ -106,15 +107,6 @@ async function progressed(file: string, from: number, bytes: number, ended: Prom
   while (!over && sizeOf(file) < from + bytes) await new Promise((resolve) => setTimeout(resolve, 2));
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 it('survives repeated SIGKILLs with every effect accounted for', { timeout: 240_000 }, async () => {
   const effectsFile = join(dir, 'effects.log');
   const killed = new Set<number>();
@@ -143,8 +135,8 @@ it('survives repeated SIGKILLs with every effect accounted for', { timeout: 240_
 
   // Runners of killed engines notice that their engine is gone and exit.
   expect(orphans.length).toBeGreaterThan(0);
-  for (let i = 0; i < 100 && orphans.some(alive); i++) await new Promise((r) => setTimeout(r, 100));
-  expect(orphans.filter(alive)).toEqual([]);
+  for (let i = 0; i < 100 && orphans.some(processAlive); i++) await new Promise((r) => setTimeout(r, 100));
+  expect(orphans.filter(processAlive)).toEqual([]);
 
   const store = await openFileEventStore({ dir: join(dir, 'journal') });
   try {

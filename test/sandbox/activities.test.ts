@@ -19,6 +19,7 @@ import { createSandbox } from '../../sandbox/index.js';
 import { WORKFLOW_GLOBALS } from '../../sandbox/guest/workflow-globals.js';
 import { buildSources } from './helpers.js';
 import { ACTIVITIES, PROJECT } from './projects.js';
+import { waitUntil } from '../process-helpers.js';
 
 let artifact: BuildArtifact;
 let sandbox: RunnerSandbox;
@@ -192,11 +193,11 @@ describe('limits and cancellation', () => {
     const running = sandbox.runActivity(task('fetchText', [`http://127.0.0.1:${port}/slow`]), {
       signal: controller.signal,
     });
-    await waitFor(() => serverEvents.includes('slow started'));
+    await waitShort(() => serverEvents.includes('slow started'));
     controller.abort(new Error('user cancelled'));
     expect(await running).toMatchObject({ ok: false, error: { code: 'CANCELLED', retryable: false } });
     // The attempt's fetch was aborted on the host: the server saw the client go.
-    await waitFor(() => serverEvents.includes('slow closed by client'));
+    await waitShort(() => serverEvents.includes('slow closed by client'));
   });
 
   it('fires cancellationSignal() inside the activity', async () => {
@@ -234,10 +235,5 @@ describe('activity context security', () => {
   });
 });
 
-async function waitFor(predicate: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+const waitShort = (predicate: () => boolean, timeoutMs = 5_000): Promise<void> =>
+  waitUntil(predicate, timeoutMs, 10);

@@ -9,6 +9,7 @@ import type { BuildArtifact, RunnerSandbox } from '../../sandbox/index.js';
 import { createSandbox } from '../../sandbox/index.js';
 import { buildSources, first, resolveActivity, start } from './helpers.js';
 import { PROJECT } from './projects.js';
+import { processAlive, waitUntil } from '../process-helpers.js';
 
 let artifact: BuildArtifact;
 beforeAll(async () => {
@@ -21,23 +22,6 @@ afterEach(async () => {
   await sandbox?.close();
   sandbox = undefined;
 });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function waitFor(predicate: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -61,8 +45,8 @@ describe('idle runners', () => {
     // Both runners serve, then hold nothing.
     const ids = await startSessions(pool, 'first', 8);
     for (const id of ids) pool.evict(id);
-    await waitFor(() => pool.stats().runnerRecycles === 1 && pool.runnerPids().length === 1);
-    await waitFor(() => original.every((pid) => !alive(pid)));
+    await waitUntil(() => pool.stats().runnerRecycles === 1 && pool.runnerPids().length === 1);
+    await waitUntil(() => original.every((pid) => !processAlive(pid)));
     const [fresh] = pool.runnerPids();
     expect(original).not.toContain(fresh);
     expect(pool.stats()).toMatchObject({ runners: 1, runnersIdle: 1, runnerRestarts: 0, contexts: 0 });
@@ -76,7 +60,7 @@ describe('idle runners', () => {
     await startSessions(pool, 'lone', 1);
     expect(pool.stats().runnersIdle).toBe(1);
     const burst = await startSessions(pool, 'burst', 8);
-    await waitFor(() => pool.runnerPids().length === 2);
+    await waitUntil(() => pool.runnerPids().length === 2);
     expect(pool.stats()).toMatchObject({ runnersIdle: 0, runnerRestarts: 0 });
     // Woken, it is not let go again before it has been idle for runnerIdleMs.
     await sleep(IDLE_MS / 4);
@@ -101,9 +85,9 @@ describe('idle runners', () => {
 
     // Once the context is gone the runner is replaced (it ran something) and the next session runs.
     pool.evict(id!);
-    await waitFor(() => pool.stats().runnerRecycles === 1 && pool.runnerPids().length === 1);
+    await waitUntil(() => pool.stats().runnerRecycles === 1 && pool.runnerPids().length === 1);
     expect(pool.runnerPids()).not.toContain(pid);
-    await waitFor(() => !alive(pid!));
+    await waitUntil(() => !processAlive(pid!));
     await startSessions(pool, 'after', 2);
   });
 

@@ -10,6 +10,7 @@ import type { BuildArtifact, RunnerSandbox } from '../../sandbox/index.js';
 import { createSandbox } from '../../sandbox/index.js';
 import { buildSources, commandsOf, first, recorded, resolveActivity, start } from './helpers.js';
 import { PROJECT } from './projects.js';
+import { waitUntil } from '../process-helpers.js';
 
 let artifact: BuildArtifact;
 let sandbox: RunnerSandbox;
@@ -115,7 +116,7 @@ describe('limits', () => {
       error: { code: 'RUNNER_LOST', retryable: true },
     });
 
-    await waitFor(() => sandbox.stats().runners === 1 && sandbox.runnerPids()[0] !== pidsBefore[0]);
+    await waitUntil(() => sandbox.stats().runners === 1 && sandbox.runnerPids()[0] !== pidsBefore[0]);
     expect(sandbox.stats().runnerRestarts).toBe(1);
 
     // The session that lived on the dead runner: context-missing, then init + replay works.
@@ -133,11 +134,3 @@ describe('limits', () => {
     expect(commandsOf(replayed)).toEqual([{ kind: 'startTimer', seq: 2, durationMs: 5000 }]);
   });
 });
-
-async function waitFor(predicate: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

@@ -11,6 +11,7 @@ import type { BuildArtifact, RunnerSandbox } from '../../sandbox/index.js';
 import { createSandbox, InvalidSandboxOptionError } from '../../sandbox/index.js';
 import { buildSources, commandsOf, first, resolveActivity, start } from './helpers.js';
 import { PROJECT } from './projects.js';
+import { processAlive, waitUntil } from '../process-helpers.js';
 
 let artifact: BuildArtifact;
 beforeAll(async () => {
@@ -18,23 +19,6 @@ beforeAll(async () => {
 });
 
 const entry = (name: string): string => `workflows.ts:${name}`;
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function waitFor(predicate: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe('a pool of two runners', () => {
   let sandbox: RunnerSandbox;
@@ -104,7 +88,7 @@ describe('a pool of two runners', () => {
   it('replaces a runner killed with SIGKILL', async () => {
     const [victim] = sandbox.runnerPids();
     process.kill(victim!, 'SIGKILL');
-    await waitFor(() => sandbox.runnerPids().length === 2 && !sandbox.runnerPids().includes(victim!));
+    await waitUntil(() => sandbox.runnerPids().length === 2 && !sandbox.runnerPids().includes(victim!));
     expect(sandbox.stats().runnerRestarts).toBe(1);
     const outcome = await sandbox.activate(
       first(artifact, 'ses_after_kill', entry('main'), [start({ name: 'k' })]),
@@ -116,7 +100,7 @@ describe('a pool of two runners', () => {
     const [hung] = sandbox.runnerPids();
     const restarts = sandbox.stats().runnerRestarts;
     process.kill(hung!, 'SIGSTOP');
-    await waitFor(() => !alive(hung!) && sandbox.runnerPids().length === 2);
+    await waitUntil(() => !processAlive(hung!) && sandbox.runnerPids().length === 2);
     expect(sandbox.stats().runnerRestarts).toBe(restarts + 1);
   });
 });
@@ -137,7 +121,7 @@ describe('a single runner', () => {
         error: { code: 'RUNNER_LOST' },
       });
       // The warm session lived there too.
-      await waitFor(() => sandbox.stats().runners === 1);
+      await waitUntil(() => sandbox.stats().runners === 1);
       expect(await sandbox.activate({ sessionId: 'ses_warm', jobs: [] })).toEqual({
         kind: 'context-missing',
         sessionId: 'ses_warm',
@@ -164,7 +148,7 @@ describe('a single runner', () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
     await sandbox.close();
     expect(await sleeping).toMatchObject({ ok: false, error: { code: 'SANDBOX_CLOSED' } });
-    expect(pids.filter(alive)).toEqual([]);
+    expect(pids.filter(processAlive)).toEqual([]);
     expect(await sandbox.activate({ sessionId: 'x', jobs: [] })).toMatchObject({ kind: 'context-lost' });
   });
 
@@ -185,9 +169,9 @@ describe('a single runner', () => {
       child.once('exit', (code) => reject(new Error(`engine child exited early (${code})`)));
     });
     expect(pids).toHaveLength(2);
-    expect(pids.every(alive)).toBe(true);
+    expect(pids.every(processAlive)).toBe(true);
     child.kill('SIGKILL');
-    await waitFor(() => pids.every((pid) => !alive(pid)), 10_000);
+    await waitUntil(() => pids.every((pid) => !processAlive(pid)), 10_000);
   });
 
   it('checks its options', async () => {
