@@ -404,9 +404,11 @@ class FileStore implements FileEventStore {
   private commit(group: WriteGroup, segment: Segment, base: number): void {
     const live: LiveEvent[] = [];
     const touched = new Set<Segment>();
-    // The group's buffer is never written again (each flush has a new group): live events decode from
-    // it, and the cache keeps copies of its own.
-    const written = group.buffer;
+    // The cache keeps copies of its own. Live events decode from the group's bytes (never written
+    // again: each flush has a new group), in an exact-size copy when someone listens: a subscriber
+    // may buffer events for a while, and each would pin the whole write buffer (16 KiB or more).
+    const written =
+      this.listeners.size > 0 ? Buffer.from(group.buffer.subarray(0, group.length)) : group.buffer;
     for (const record of group.records) {
       const { state } = record;
       segment.addEntry(record.position, base + record.offset, record.length, state.instance);
