@@ -12,26 +12,28 @@ const positions = (from: number, to: number): number[] =>
   Array.from({ length: to - from + 1 }, (_, i) => from + i);
 const kept = (cache: RecordCache, all: number[]): number[] => all.filter((p) => cache.get(p) !== undefined);
 
+/** Stores records 1..count of `size` bytes; returns what the cache kept, checked to be the newest, intact. */
+function fillAndKeepNewest(cache: RecordCache, count: number, size: number): number[] {
+  for (const position of positions(1, count)) cache.set(position, record(size, position));
+  const held = kept(cache, positions(1, count));
+  expect(held).toEqual(positions(count - held.length + 1, count));
+  for (const position of held) expect(cache.get(position)?.every((byte) => byte === position)).toBe(true);
+  return held;
+}
+
 describe('RecordCache', () => {
   it('counts a per-record overhead against its capacity, keeping the newest', () => {
-    const cache = new RecordCache(4_096);
-    for (const position of positions(1, 200)) cache.set(position, record(10, position));
-    const held = kept(cache, positions(1, 200));
+    const held = fillAndKeepNewest(new RecordCache(4_096), 200, 10);
     // 10 bytes each would fit 300 records in the ring; with the entries counted, a few dozen do.
     expect(held.length).toBeGreaterThan(5);
     expect(held.length).toBeLessThan(30);
-    expect(held).toEqual(positions(200 - held.length + 1, 200));
-    for (const position of held) expect(cache.get(position)?.every((byte) => byte === position)).toBe(true);
   });
 
   it('bounds the record bytes, evicting a slab at a time, oldest first', () => {
-    const cache = new RecordCache(4_096); // a ring of 3,072 B: two slabs of 1,536 B
-    for (const position of positions(1, 40)) cache.set(position, record(500, position));
-    const held = kept(cache, positions(1, 40));
+    // A ring of 3,072 B: two slabs of 1,536 B, three records each.
+    const held = fillAndKeepNewest(new RecordCache(4_096), 40, 500);
     expect(held.length).toBeGreaterThanOrEqual(3);
     expect(held.length).toBeLessThanOrEqual(6);
-    expect(held).toEqual(positions(40 - held.length + 1, 40));
-    for (const position of held) expect(cache.get(position)?.every((byte) => byte === position)).toBe(true);
   });
 
   it('hands out copies that later writes to the ring do not change', () => {
