@@ -21,7 +21,9 @@ import {
   WebhookSignatureError,
 } from './errors.js';
 import type { CompiledFilter } from './manifest/index.js';
-import { compileFilter, nextScheduleTime } from './manifest/index.js';
+import { nextScheduleTime } from './manifest/cron.js';
+import { manifestTools } from './manifest/lazy.js';
+import type { ManifestTools } from './manifest/lazy.js';
 import type {
   DeployedTrigger,
   EventReceivedData,
@@ -352,7 +354,7 @@ export class Dispatcher {
     if (summary.status !== 'received') return resultOf(summary);
     const detail = await this.getEvent(eventId);
     const project = this.platform.projects.get(summary.projectId);
-    const outcome = this.decide(project, detail);
+    const outcome = this.decide(project, detail, await manifestTools());
     const time = Date.now();
     if (outcome.kind === 'skip') {
       await this.record(eventId, 'EventNotDispatched', {
@@ -411,6 +413,7 @@ export class Dispatcher {
   private decide(
     project: ProjectState | undefined,
     event: EventDetail,
+    tools: ManifestTools,
   ):
     | { kind: 'start'; deployment: DeploymentRecord; entry: string }
     | { kind: 'filtered'; deployment: DeploymentRecord; reason: string }
@@ -442,7 +445,7 @@ export class Dispatcher {
       };
     }
     if (trigger.filter !== undefined) {
-      const verdict = this.evaluateFilter(deployment.deploymentId, trigger, event);
+      const verdict = this.evaluateFilter(deployment.deploymentId, trigger, event, tools);
       if (!verdict.matched) return { kind: 'filtered', deployment, reason: verdict.reason };
     }
     return { kind: 'start', deployment, entry: trigger.call };
@@ -452,11 +455,12 @@ export class Dispatcher {
     deploymentId: string,
     trigger: DeployedTrigger,
     event: EventDetail,
+    tools: ManifestTools,
   ): { matched: boolean; reason: string } {
     const key = `${deploymentId}/${trigger.triggerId}`;
     let filter = this.filters.get(key);
     if (filter === undefined) {
-      const compiled = compileFilter(trigger.filter as string);
+      const compiled = tools.compileFilter(trigger.filter as string);
       filter = compiled.ok ? compiled : { error: compiled.diagnostic.message };
       this.filters.set(key, filter);
     }

@@ -25,7 +25,11 @@ import {
   VariableNotFoundError,
 } from './errors.js';
 import type { ManifestDiagnostic, Plan, ProjectConfig } from './manifest/index.js';
-import { checkManifest, formatPlan, hasErrors, parseManifest, planManifest } from './manifest/index.js';
+import { hasErrors } from './manifest/diagnostics.js';
+import { formatPlan } from './manifest/format-plan.js';
+import { manifestTools } from './manifest/lazy.js';
+import type { ManifestTools } from './manifest/lazy.js';
+import { planManifest } from './manifest/plan.js';
 import type { ConfigAppliedData, DeployedTrigger, ProjectEvent, SourcesStoredData } from './model.js';
 import { PROJECT_STREAM_PREFIX, projectStream, sourcesStream } from './model.js';
 import type { BuildRecord, DeploymentRecord, ProjectState } from './project-state.js';
@@ -250,9 +254,11 @@ export class Platform {
     sources?: SourcesInput;
   }): Promise<ProjectDetail> {
     const files = options.sources === undefined ? undefined : await this.loadSources(options.sources);
+    // Loaded before the checks below, so no await falls between the name check and the append.
+    const tools = files === undefined ? undefined : await manifestTools();
     let name = options.name;
-    if (files !== undefined) {
-      const manifestName = this.parseForName(files);
+    if (files !== undefined && tools !== undefined) {
+      const manifestName = this.parseForName(tools, files);
       name ??= manifestName;
     }
     if (name === undefined)
@@ -265,7 +271,7 @@ export class Platform {
     }
     const existing = this.findProjectByName(name);
     if (existing !== undefined) throw new ProjectExistsError(name, existing.projectId);
-    if (files !== undefined) this.checkSources(files, name);
+    if (files !== undefined && tools !== undefined) this.checkSources(tools, files, name);
     const projectId = newId('project');
     await this.appendProject(projectId, () => [
       {
@@ -350,6 +356,7 @@ export class Platform {
           activities: built.artifact.activities,
         }
       : { files: Object.keys(files), exportedFunctions: [] };
+    const { checkManifest } = await manifestTools();
     const manifestDiagnostics = checkManifest(manifest, context, { file: MANIFEST_FILE }).diagnostics;
     return [...manifestDiagnostics, ...(built.ok ? built.warnings : built.diagnostics)];
   }
@@ -425,6 +432,7 @@ export class Platform {
   private async planFiles(project: ProjectState, files: ProjectFiles): Promise<PlanResult> {
     const text = this.manifestText(files);
     const built = await this.buildFiles(files, `project ${project.name}`, { typecheck: false });
+    const { checkManifest, parseManifest } = await manifestTools();
     // When the code does not even bundle, its errors are what to report: the manifest's calls
     // cannot be checked against exports that could not be read.
     const checked = built.ok
@@ -468,13 +476,13 @@ export class Platform {
     };
   }
 
-  private parseForName(files: ProjectFiles): string | undefined {
-    const parsed = parseManifest(this.manifestText(files), { file: MANIFEST_FILE });
+  private parseForName(tools: ManifestTools, files: ProjectFiles): string | undefined {
+    const parsed = tools.parseManifest(this.manifestText(files), { file: MANIFEST_FILE });
     return parsed.manifest?.project.name;
   }
 
-  private checkSources(files: ProjectFiles, name: string): void {
-    const parsed = parseManifest(this.manifestText(files), { file: MANIFEST_FILE });
+  private checkSources(tools: ManifestTools, files: ProjectFiles, name: string): void {
+    const parsed = tools.parseManifest(this.manifestText(files), { file: MANIFEST_FILE });
     if (parsed.manifest === undefined || hasErrors(parsed.diagnostics)) {
       throw new ProjectInvalidError(parsed.diagnostics, `whisker.yaml of project ${name}`);
     }
@@ -550,6 +558,7 @@ export class Platform {
     if (!built.ok) {
       return this.recordFailedBuild(project.projectId, sourcesHash, built.diagnostics, started);
     }
+    const { checkManifest } = await manifestTools();
     const checked = checkManifest(
       this.manifestText(files),
       {
@@ -767,9 +776,13 @@ export class Platform {
     options: { name?: string; activate?: boolean } = {},
   ): Promise<DeployResult> {
     const files = await this.loadSources(sources);
-    const name = options.name ?? this.parseForName(files);
+    const tools = await manifestTools();
+    const name = options.name ?? this.parseForName(tools, files);
     if (name === undefined)
-      throw new ProjectInvalidError(parseManifest(this.manifestText(files)).diagnostics, 'whisker.yaml');
+      throw new ProjectInvalidError(
+        tools.parseManifest(this.manifestText(files)).diagnostics,
+        'whisker.yaml',
+      );
     const projectId =
       this.findProjectByName(name)?.projectId ?? (await this.createProject({ name })).projectId;
     const plan = await this.applyFiles(projectId, files, name);

@@ -4,7 +4,6 @@
  * `(whisker) => { modules: Record<file, namespace> }`.
  */
 import type { BuildFailure, BuildOptions as EsbuildOptions, Message, Metafile, TsconfigRaw } from 'esbuild';
-import { build as esbuild } from 'esbuild';
 import { join, sep } from 'node:path';
 
 import type { BundleCode } from '../artifact.js';
@@ -77,7 +76,10 @@ export async function bundle(request: BundleRequest): Promise<BundleResult> {
     metafile: Metafile;
   };
   try {
-    result = await esbuild(options);
+    // Loaded on first use: a process that never bundles (the engine: builds run in a child
+    // process) does not carry esbuild's module (~15 MB of RSS).
+    const { build } = await import('esbuild');
+    result = await build(options);
   } catch (error) {
     if (!isBuildFailure(error)) throw error;
     const diagnostics = [

@@ -80,6 +80,65 @@ describe('engine start-up', () => {
     }
   }, 60_000);
 
+  it('from dist/, runs sessions without loading the bundler, the manifest parser or CEL; a whisker.yaml loads them', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'whisker-footprint-'));
+    try {
+      const script = join(dir, 'probe.mjs');
+      const engineUrl = pathToFileURL(join(ROOT, 'dist/engine/index.js')).href;
+      // A resolve hook (on the loader's thread) reports every module URL through a port.
+      const hook = `let port; export function initialize(data) { port = data.port; }
+export async function resolve(specifier, context, next) { const result = await next(specifier, context); port.postMessage(result.url); return result; }`;
+      await writeFile(
+        script,
+        `
+import { register } from 'node:module';
+import { MessageChannel } from 'node:worker_threads';
+const { port1, port2 } = new MessageChannel();
+const urls = new Set();
+port1.on('message', (url) => urls.add(url));
+port1.unref();
+register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hook)}`)}, { data: { port: port2 }, transferList: [port2] });
+const settle = () => new Promise((resolve) => setTimeout(resolve, 100));
+const packages = async () => {
+  await settle();
+  const names = new Set();
+  for (const url of urls) {
+    const match = /node_modules\\/((?:@[^/]+\\/)?[^/]+)\\//.exec(url);
+    if (match) names.add(match[1]);
+  }
+  return ['esbuild', 'yaml', 'typebox', '@bufbuild/cel'].filter((name) => names.has(name));
+};
+const { createEngine } = await import(${JSON.stringify(engineUrl)});
+const engine = await createEngine({});
+const build = await engine.loadProject(${JSON.stringify(join(ROOT, 'test/engine/fixtures/app'))});
+const session = await engine.startSession({ buildId: build.buildId, entry: 'workflows.ts:doubles', input: 3 });
+const result = await engine.result(session.sessionId);
+const whileRunning = await packages();
+const diagnostics = await engine.projects.lint({ dir: ${JSON.stringify(join(ROOT, 'test/engine/platform/fixtures/shop'))} });
+const afterManifest = await packages();
+await engine.shutdown();
+console.log(JSON.stringify({ result, whileRunning, afterManifest, errors: diagnostics.filter((d) => d.severity === 'error').length }));
+`,
+      );
+      const child = spawn(process.execPath, ['--no-node-snapshot', script], {
+        cwd: ROOT,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      const { code, stdout, stderr } = await finished(child);
+      expect(stderr).toBe('');
+      expect(code).toBe(0);
+      expect(JSON.parse(stdout)).toEqual({
+        result: 8, // three project activities ran
+        // esbuild runs in the build process; the manifest's YAML, schema and CEL load on first use.
+        whileRunning: [],
+        afterManifest: ['yaml', 'typebox', '@bufbuild/cel'],
+        errors: 0,
+      });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it('from dist/, starts with the guest runtime bundled at build time: no esbuild process', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'whisker-footprint-'));
     try {
