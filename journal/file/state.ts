@@ -4,6 +4,7 @@
  */
 import { GrowableFloat64, GrowableUint32 } from '../growable.js';
 import { StreamIndex } from '../stream-index.js';
+import { InstanceTable } from './instance-table.js';
 import type { JournalIo } from './io.js';
 
 /** One life of a stream in the file store. */
@@ -107,7 +108,7 @@ export class Segment {
 export class JournalState {
   /** Ordered by segment number; the last is the active (written) one. */
   segments: Segment[] = [];
-  readonly instances = new Map<number, StreamState>();
+  readonly instances = new InstanceTable();
   /** Live streams as readers see them (committed). */
   readonly streams = new Map<string, StreamState>();
   nextInstance = 0;
