@@ -153,7 +153,8 @@ export interface SessionInfo {
   response?: SessionState['response'];
   /** What an open session waits for. */
   waitingFor?: { activities: number; timers: number; children: number };
-  counts: SessionState['counts'];
+  /** How many activities, timers, signals, log lines and children the session had so far. */
+  counts: { activities: number; timers: number; signals: number; logs: number; children: number };
   /** Revision of the session's last journal event. */
   revision: number;
 }
@@ -1154,7 +1155,13 @@ export class Engine {
       input: s.input,
       startedAt: s.startedAt,
       updatedAt: s.updatedAt,
-      counts: { ...s.counts },
+      counts: {
+        activities: s.activityCount,
+        timers: s.timerCount,
+        signals: s.signalCount,
+        logs: s.logCount,
+        children: s.childCount,
+      },
       revision: s.revision,
     };
     if (s.projectId !== undefined) info.projectId = s.projectId;

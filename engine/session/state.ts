@@ -89,7 +89,15 @@ export interface SessionState {
    * journaled on arrival, a cancel request): recovery must activate the session to be sure.
    */
   pendingFacts: boolean;
-  counts: { activities: number; timers: number; signals: number; logs: number; children: number };
+  /**
+   * How many of each the session had so far. Fields of the state, not an object of their own (~64 B
+   * more for each of 100,000 sleeping sessions); `SessionInfo.counts` gathers them.
+   */
+  activityCount: number;
+  timerCount: number;
+  signalCount: number;
+  logCount: number;
+  childCount: number;
 }
 
 /** Thrown when a journal does not start with `SessionStarted` or is otherwise not a session's. */
@@ -226,7 +234,11 @@ export function initialSessionState(event: SessionEvent & { revision: number }):
     timers: EMPTY,
     children: EMPTY,
     pendingFacts: true,
-    counts: { activities: 0, timers: 0, signals: 0, logs: 0, children: 0 },
+    activityCount: 0,
+    timerCount: 0,
+    signalCount: 0,
+    logCount: 0,
+    childCount: 0,
   };
   if (d.projectId !== undefined) state.projectId = d.projectId;
   if (d.deploymentId !== undefined) state.deploymentId = d.deploymentId;
@@ -256,7 +268,7 @@ export function applySessionEvent(state: SessionState, event: SessionEvent & { r
         failedAttempts: 0,
         cancelRequested: false,
       });
-      state.counts.activities++;
+      state.activityCount++;
       break;
     }
     case 'ActivityCompleted':
@@ -283,14 +295,14 @@ export function applySessionEvent(state: SessionState, event: SessionEvent & { r
     }
     case 'TimerStarted':
       setPending(state, 'timers', event.data.seq, { seq: event.data.seq, fireAt: event.data.fireAt });
-      state.counts.timers++;
+      state.timerCount++;
       break;
     case 'TimerFired':
     case 'TimerCancelled':
       forget(state, 'timers', event.data.seq);
       break;
     case 'SignalReceived':
-      state.counts.signals++;
+      state.signalCount++;
       break;
     case 'ChildStarted':
       setPending(state, 'children', event.data.seq, {
@@ -299,7 +311,7 @@ export function applySessionEvent(state: SessionState, event: SessionEvent & { r
         entry: event.data.entry,
         cancelRequested: false,
       });
-      state.counts.children++;
+      state.childCount++;
       break;
     case 'ChildCompleted':
       forget(state, 'children', event.data.seq);
@@ -311,7 +323,7 @@ export function applySessionEvent(state: SessionState, event: SessionEvent & { r
     }
     case 'Log':
     case 'ActivityLog':
-      state.counts.logs++;
+      state.logCount++;
       break;
     case 'PatchMarker':
       break;
