@@ -83,7 +83,6 @@ const NO_MAIL: MailItem[] = [];
 const MAX_CONTEXT_LOSSES = 3;
 
 export class SessionRuntime {
-  readonly id: string;
   state: SessionState;
   /** Shared empty array while idle (100,000 sleeping sessions keep no arrays of their own). */
   private mailbox: MailItem[] = NO_MAIL;
@@ -101,8 +100,12 @@ export class SessionRuntime {
     private readonly host: SessionHost,
     state: SessionState,
   ) {
-    this.id = state.sessionId;
     this.state = state;
+  }
+
+  /** The state's id, not a field of its own (8 B for each of 100,000 sleeping sessions). */
+  get id(): string {
+    return this.state.sessionId;
   }
 
   /** Computed, not stored: 100,000 idle sessions need not hold 100,000 stream names. */
