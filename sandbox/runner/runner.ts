@@ -146,6 +146,11 @@ export class Runner {
     });
   }
 
+  /** How activity attempts started (inline, asynchronously, overran the inline budget); for tests. */
+  get activityStarts(): { inlineStarts: number; asyncStarts: number; overruns: number } {
+    return this.activities.startCounts;
+  }
+
   dispose(): void {
     this.activities.dispose();
     this.workflows.dispose();

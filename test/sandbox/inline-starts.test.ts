@@ -1,0 +1,173 @@
+/**
+ * An activity attempt starts inline (a synchronous call on the runner's thread, bounded by
+ * `INLINE_START_BUDGET_MS`) when its isolate is free. A start that overruns the budget is stopped
+ * and run again asynchronously in a fresh context: what the stopped run asked for (a log line, a
+ * fetch) never happens, the result is the rerun's, and the next 64 attempts of that activity start
+ * asynchronously at once (then one tries inline again). An in-process runner, so the counters and the order of replies are seen
+ * directly; the fetch goes to a real local server that counts its requests.
+ */
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+
+import type { BuildArtifact } from '../../sandbox/index.js';
+import { compileSandboxOptions } from '../../sandbox/index.js';
+import { runtimeScripts } from '../../sandbox/host/runtime-scripts.js';
+import { INLINE_START_BUDGET_MS } from '../../sandbox/runner/activity-host.js';
+import { Runner } from '../../sandbox/runner/runner.js';
+import type { HostRequest, RunnerReply } from '../../sandbox/runner/wire.js';
+import { runnerBuildOf } from '../../sandbox/runner/wire.js';
+import { T0, buildSources } from './helpers.js';
+import { waitUntil } from '../process-helpers.js';
+
+const FILES = {
+  'workflows.ts': `export async function unused() { return 0; }`,
+  'activities.ts': `
+import { log } from 'whisker/activity';
+export async function double(n: number): Promise<number> {
+  return n * 2;
+}
+/** Logs and asks for a fetch, then computes for longer than the inline budget before its first await. */
+export async function slowStart(url: string): Promise<string> {
+  log.info('starting');
+  const pending = fetch(url);
+  const until = Date.now() + ${INLINE_START_BUDGET_MS * 10};
+  let spins = 0;
+  while (Date.now() < until) spins++;
+  const response = await pending;
+  return (await response.text()) + ':' + (spins > 0);
+}
+/** Holds its isolate's thread asynchronously for a while. */
+export async function busy(ms: number): Promise<string> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {}
+  return 'done';
+}
+`,
+};
+
+let artifact: BuildArtifact;
+let server: Server;
+let requests = 0;
+let url = '';
+const runners: Runner[] = [];
+
+beforeAll(async () => {
+  artifact = await buildSources(FILES);
+  server = createServer((_request, response) => {
+    requests++;
+    response.end('fetched');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+});
+afterAll(async () => {
+  await new Promise((resolve) => server.close(resolve));
+});
+afterEach(() => {
+  for (const runner of runners.splice(0)) runner.dispose();
+});
+
+async function newRunner(): Promise<{ runner: Runner; replies: RunnerReply[] }> {
+  const replies: RunnerReply[] = [];
+  const options = compileSandboxOptions({ fetch: { allowedPrivateHosts: [new URL(url).host] } });
+  const runner = new Runner(
+    {
+      activationCpuLimitMs: options.activationCpuLimitMs,
+      isolateMemoryLimitMb: options.isolateMemoryLimitMb,
+      fetch: options.fetch,
+    },
+    await runtimeScripts(),
+    (items) => replies.push(...items),
+  );
+  runners.push(runner);
+  runner.enqueue([{ op: 'build', build: runnerBuildOf(artifact) }]);
+  return { runner, replies };
+}
+
+function activity(id: number, name: string, args: unknown[]): HostRequest {
+  const info = { sessionId: 'ses_inline', seq: id, attempt: 1, name, scheduledAt: T0 };
+  const task = {
+    taskId: `ses_inline:${id}:1:${id}`,
+    buildHash: artifact.hash,
+    name,
+    args,
+    info,
+    startToCloseTimeoutMs: 10_000,
+    variables: {},
+    secrets: {},
+  };
+  return { op: 'activity', id, task };
+}
+
+function doneOf(replies: RunnerReply[], id: number): RunnerReply | undefined {
+  return replies.find((r) => r.op === 'activityDone' && r.id === id);
+}
+
+describe('inline activity starts', () => {
+  it('starts a quick activity inline, and again in the context it gave back', async () => {
+    const { runner, replies } = await newRunner();
+    runner.enqueue([activity(1, 'double', [21])]);
+    await waitUntil(() => doneOf(replies, 1) !== undefined);
+    runner.enqueue([activity(2, 'double', [5])]);
+    await waitUntil(() => doneOf(replies, 2) !== undefined);
+    expect(doneOf(replies, 1)).toMatchObject({ outcome: { ok: true, result: 42 } });
+    expect(doneOf(replies, 2)).toMatchObject({ outcome: { ok: true, result: 10 } });
+    expect(runner.activityStarts).toEqual({ inlineStarts: 2, asyncStarts: 0, overruns: 0 });
+  });
+
+  it('stops a start that overruns the budget and runs it again asynchronously; the stopped run leaves nothing', async () => {
+    const { runner, replies } = await newRunner();
+    requests = 0;
+    runner.enqueue([activity(1, 'slowStart', [url])]);
+    await waitUntil(() => doneOf(replies, 1) !== undefined, 10_000);
+    expect(doneOf(replies, 1)).toMatchObject({ outcome: { ok: true, result: 'fetched:true' } });
+    // One log line and one request: the rerun's. The stopped run's were dropped.
+    expect(replies.filter((r) => r.op === 'activityLog' && r.id === 1)).toHaveLength(1);
+    expect(requests).toBe(1);
+    expect(runner.activityStarts).toEqual({ inlineStarts: 0, asyncStarts: 1, overruns: 1 });
+
+    // The next attempt of that activity starts asynchronously at once; another activity still inline.
+    runner.enqueue([activity(2, 'slowStart', [url])]);
+    await waitUntil(() => doneOf(replies, 2) !== undefined, 10_000);
+    expect(doneOf(replies, 2)).toMatchObject({ outcome: { ok: true, result: 'fetched:true' } });
+    expect(requests).toBe(2);
+    runner.enqueue([activity(3, 'double', [1])]);
+    await waitUntil(() => doneOf(replies, 3) !== undefined);
+    expect(runner.activityStarts).toEqual({ inlineStarts: 1, asyncStarts: 2, overruns: 1 });
+  });
+
+  it('starts asynchronously in an isolate busy with an asynchronous call (its lock would hold the thread)', async () => {
+    const { runner, replies } = await newRunner();
+    // Learn that \`busy\` starts long, so that the next ones run asynchronously at once.
+    runner.enqueue([activity(1, 'busy', [INLINE_START_BUDGET_MS * 4])]);
+    await waitUntil(() => doneOf(replies, 1) !== undefined);
+    // Both of the build's isolates busy on isolated-vm's threads, then a quick activity: it goes to
+    // one of them (each holds one attempt), and starts asynchronously there.
+    runner.enqueue([activity(2, 'busy', [300]), activity(3, 'busy', [300])]);
+    runner.enqueue([activity(4, 'double', [4])]);
+    await waitUntil(() => [2, 3, 4].every((id) => doneOf(replies, id) !== undefined), 10_000);
+    expect(doneOf(replies, 2)).toMatchObject({ outcome: { ok: true, result: 'done' } });
+    expect(doneOf(replies, 4)).toMatchObject({ outcome: { ok: true, result: 8 } });
+    expect(runner.activityStarts).toEqual({ inlineStarts: 0, asyncStarts: 4, overruns: 1 });
+    // Once they are free again, a quick activity starts inline.
+    runner.enqueue([activity(5, 'double', [5])]);
+    await waitUntil(() => doneOf(replies, 5) !== undefined);
+    expect(runner.activityStarts).toEqual({ inlineStarts: 1, asyncStarts: 4, overruns: 1 });
+  });
+  it('tries inline again after 64 asynchronous starts: an overrun may have been a one-off', async () => {
+    const { runner, replies } = await newRunner();
+    runner.enqueue([activity(1, 'busy', [INLINE_START_BUDGET_MS * 4])]);
+    await waitUntil(() => doneOf(replies, 1) !== undefined);
+    for (let id = 2; id <= 65; id++) {
+      runner.enqueue([activity(id, 'busy', [0])]);
+      await waitUntil(() => doneOf(replies, id) !== undefined);
+    }
+    expect(runner.activityStarts).toEqual({ inlineStarts: 0, asyncStarts: 65, overruns: 1 });
+    runner.enqueue([activity(66, 'busy', [0])]);
+    await waitUntil(() => doneOf(replies, 66) !== undefined);
+    expect(doneOf(replies, 66)).toMatchObject({ outcome: { ok: true, result: 'done' } });
+    expect(runner.activityStarts).toEqual({ inlineStarts: 1, asyncStarts: 65, overruns: 1 });
+  });
+});
