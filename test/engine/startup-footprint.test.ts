@@ -3,7 +3,9 @@
  * runs sessions does not need it, and its builds run in the build worker's process, which takes the
  * compiler with it when it stops. Checked in a fresh process, where nothing else could have loaded
  * it; an in-process build at the end shows that the probe sees the compiler when it is loaded. The
- * build process and its esbuild process end with the engine's shutdown.
+ * build process and its esbuild process end with the engine's shutdown. The probes run the compiled
+ * dist/ (built by npm install), as an embedding app does. A third probe checks that running sessions
+ * loads neither esbuild's module nor the manifest's parser, schema and CEL, and that a lint does.
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -29,7 +31,6 @@ const esbuildChildren = () =>
 const { createEngine } = await import(${JSON.stringify(engineUrl)});
 const engine = await createEngine({});
 const afterStart = typescriptLoaded();
-// tsx (which runs this from source) has an esbuild process of its own.
 const esbuildAtStart = esbuildChildren();
 await engine.loadProject(${JSON.stringify(projectDir)});
 const afterBuild = typescriptLoaded();
@@ -54,10 +55,12 @@ describe('engine start-up', () => {
     const dir = await mkdtemp(join(tmpdir(), 'whisker-footprint-'));
     try {
       const script = join(dir, 'probe.mjs');
-      const engineUrl = pathToFileURL(join(ROOT, 'engine/index.ts')).href;
-      const sandboxUrl = pathToFileURL(join(ROOT, 'sandbox/index.ts')).href;
+      // From dist/, without tsx: tsx would start an esbuild process of its own in the build process
+      // (before it can track its children), whose exit would race the count of leftovers.
+      const engineUrl = pathToFileURL(join(ROOT, 'dist/engine/index.js')).href;
+      const sandboxUrl = pathToFileURL(join(ROOT, 'dist/sandbox/index.js')).href;
       await writeFile(script, SCRIPT(engineUrl, sandboxUrl, join(ROOT, 'test/engine/fixtures/app')));
-      const child = spawn(process.execPath, ['--no-node-snapshot', '--import', 'tsx', script], {
+      const child = spawn(process.execPath, ['--no-node-snapshot', script], {
         cwd: ROOT,
         stdio: ['pipe', 'pipe', 'pipe'],
       });
