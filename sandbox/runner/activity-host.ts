@@ -7,12 +7,12 @@
  *
  * Setting up a context is synchronous and bounded by the CPU limit (it runs the bundle's module
  * code). The function starts *inline*: a synchronous call on the runner's thread bounded by
- * `INLINE_START_BUDGET_MS`, when its isolate has no asynchronous call in flight (one would hold the
+ * `INLINE_START_BUDGET_MS` (10 ms), when its isolate has no asynchronous call in flight (one would hold the
  * isolate's lock, and the thread would wait for it). An asynchronous `apply` costs two thread
- * hand-offs (~60 µs of CPU, ~70 µs of wall time for a trivial function; inline ~5 µs), which was half
- * of a runner's work per step. A start that overruns the budget is stopped and the attempt starts
+ * hand-offs (~60 µs of CPU, ~70 µs of wall time for a trivial function; inline ~5 µs), about a fifth of
+ * a runner's CPU per step. A start that overruns the budget is stopped and the attempt starts
  * again asynchronously in a fresh context, on isolated-vm's threads, so a long computation never
- * holds the runner; later attempts of that activity start asynchronously at once. The stopped run
+ * holds the runner; the next 64 attempts of that activity start asynchronously at once. The stopped run
  * left nothing behind: everything the code can do outside its context goes through callbacks that
  * isolated-vm delivers after the call returns (fetch, timers, logs, heartbeats, the outcome), and
  * those of a discarded context are dropped. Host operations answer through asynchronous `apply`
@@ -44,9 +44,11 @@ const MAX_IDLE_CONTEXTS_PER_ISOLATE = 64;
 const MAX_RANDOM_BYTES = 65_536;
 /**
  * Longest an attempt's inline start may hold the runner's thread before it is stopped and run
- * asynchronously instead (see the module comment).
+ * asynchronously instead (see the module comment). Wall time (isolated-vm's timeout): on a loaded
+ * machine a quick start may be descheduled past it now and then, which only costs that attempt its
+ * inline start.
  */
-export const INLINE_START_BUDGET_MS = 5;
+export const INLINE_START_BUDGET_MS = 10;
 /**
  * After an overrun, this many attempts of that activity start asynchronously before one tries
  * inline again (an overrun may be a one-off: a slow input, the machine busy for a moment).
@@ -63,6 +65,8 @@ export interface ActivityHostOptions {
   memoryLimitMb: number;
   /** Bound of each synchronous setup step (module code of the bundle). */
   cpuLimitMs: number;
+  /** How long an attempt's inline start may hold the runner's thread (see the module comment). */
+  inlineStartBudgetMs: number;
   runtimeCode: string;
   fetch: PolicyFetch;
   reporter: ActivityReporter;
@@ -388,7 +392,7 @@ export class ActivityHost {
   }
 
   /**
-   * Starts the function with a synchronous call bounded by `INLINE_START_BUDGET_MS`. True when it
+   * Starts the function with a synchronous call bounded by `inlineStartBudgetMs`. True when it
    * started (or failed: the attempt is settled); false when it overran the budget: its context is
    * discarded and the attempt must start again, asynchronously.
    */
@@ -400,7 +404,7 @@ export class ActivityHost {
     try {
       dispatch.applySync(undefined, [ActivityOp.start, start], {
         arguments: { copy: true },
-        timeout: INLINE_START_BUDGET_MS,
+        timeout: this.options.inlineStartBudgetMs,
       });
       this.counters.inlineStarts++;
       return true;

@@ -15,7 +15,7 @@ import type {
   ReplayRequest,
   WorkflowActivation,
 } from '../protocol.js';
-import { ActivityHost } from './activity-host.js';
+import { ActivityHost, INLINE_START_BUDGET_MS } from './activity-host.js';
 import { replayInspected } from './inspected-replay.js';
 import { PolicyFetch } from './policy-fetch.js';
 import { RunnerBuilds } from './runner-builds.js';
@@ -89,6 +89,7 @@ export class Runner {
     this.activities = new ActivityHost(this.builds, {
       memoryLimitMb: options.isolateMemoryLimitMb,
       cpuLimitMs: options.activationCpuLimitMs,
+      inlineStartBudgetMs: options.inlineStartBudgetMs ?? INLINE_START_BUDGET_MS,
       runtimeCode: runtime.activity,
       fetch: new PolicyFetch(options.fetch),
       reporter: {

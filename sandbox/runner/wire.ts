@@ -30,6 +30,8 @@ export interface RunnerOptions {
   activationCpuLimitMs: number;
   isolateMemoryLimitMb: number;
   fetch: CompiledFetchPolicy;
+  /** How long an activity's inline start may hold the runner's thread (default `INLINE_START_BUDGET_MS`). */
+  inlineStartBudgetMs?: number;
 }
 
 export interface CompiledFetchPolicy {

@@ -50,50 +50,53 @@ const afterInProcessBuild = typescriptLoaded();
 console.log(JSON.stringify({ afterStart, afterBuild, afterInProcessBuild, esbuildAfterBuild, buildProcesses: buildProcesses.length, esbuildInBuildProcess: esbuildInBuildProcess.length > 0, leftAfterShutdown }));
 `;
 
+const ENGINE_URL = pathToFileURL(join(ROOT, 'dist/engine/index.js')).href;
+const SANDBOX_URL = pathToFileURL(join(ROOT, 'dist/sandbox/index.js')).href;
+
+/**
+ * Runs `source` as a script in a fresh Node process on the compiled dist/ (no tsx: the probe runs
+ * the engine as an embedding app does, and tsx would start an esbuild process of its own in the
+ * build process, before it can track its children, whose exit would race the count of leftovers);
+ * expects a clean exit and returns the JSON it printed.
+ */
+async function runProbe(source: string): Promise<unknown> {
+  const dir = await mkdtemp(join(tmpdir(), 'whisker-footprint-'));
+  try {
+    const script = join(dir, 'probe.mjs');
+    await writeFile(script, source);
+    const child = spawn(process.execPath, ['--no-node-snapshot', script], {
+      cwd: ROOT,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const { code, stdout, stderr } = await finished(child);
+    expect(stderr, 'dist/ is built by npm install (npm run build)').toBe('');
+    expect(code).toBe(0);
+    return JSON.parse(stdout);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 describe('engine start-up', () => {
   it('does not load the TypeScript compiler in its own thread, not even to build', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'whisker-footprint-'));
-    try {
-      const script = join(dir, 'probe.mjs');
-      // From dist/, without tsx: tsx would start an esbuild process of its own in the build process
-      // (before it can track its children), whose exit would race the count of leftovers.
-      const engineUrl = pathToFileURL(join(ROOT, 'dist/engine/index.js')).href;
-      const sandboxUrl = pathToFileURL(join(ROOT, 'dist/sandbox/index.js')).href;
-      await writeFile(script, SCRIPT(engineUrl, sandboxUrl, join(ROOT, 'test/engine/fixtures/app')));
-      const child = spawn(process.execPath, ['--no-node-snapshot', script], {
-        cwd: ROOT,
-        stdio: ['pipe', 'pipe', 'pipe'],
-      });
-      const { code, stdout, stderr } = await finished(child);
-      expect(stderr).toBe('');
-      expect(code).toBe(0);
-      expect(JSON.parse(stdout)).toEqual({
-        afterStart: false,
-        afterBuild: false,
-        afterInProcessBuild: true,
-        // esbuild runs in the build worker's process, not in the engine's; both processes end (and
-        // are reaped: not even a zombie is left) with the engine's shutdown.
-        esbuildAfterBuild: 0,
-        buildProcesses: 1,
-        esbuildInBuildProcess: true,
-        leftAfterShutdown: 0,
-      });
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    const seen = await runProbe(SCRIPT(ENGINE_URL, SANDBOX_URL, join(ROOT, 'test/engine/fixtures/app')));
+    expect(seen).toEqual({
+      afterStart: false,
+      afterBuild: false,
+      afterInProcessBuild: true,
+      // esbuild runs in the build worker's process, not in the engine's; both processes end (and
+      // are reaped: not even a zombie is left) with the engine's shutdown.
+      esbuildAfterBuild: 0,
+      buildProcesses: 1,
+      esbuildInBuildProcess: true,
+      leftAfterShutdown: 0,
+    });
   }, 60_000);
 
-  it('from dist/, runs sessions without loading the bundler, the manifest parser or CEL; a whisker.yaml loads them', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'whisker-footprint-'));
-    try {
-      const script = join(dir, 'probe.mjs');
-      const engineUrl = pathToFileURL(join(ROOT, 'dist/engine/index.js')).href;
-      // A resolve hook (on the loader's thread) reports every module URL through a port.
-      const hook = `let port; export function initialize(data) { port = data.port; }
+  it('runs sessions without loading the bundler, the manifest parser or CEL; a whisker.yaml loads them', async () => {
+    const hook = `let port; export function initialize(data) { port = data.port; }
 export async function resolve(specifier, context, next) { const result = await next(specifier, context); port.postMessage(result.url); return result; }`;
-      await writeFile(
-        script,
-        `
+    const seen = await runProbe(`
 import { register } from 'node:module';
 import { MessageChannel } from 'node:worker_threads';
 const { port1, port2 } = new MessageChannel();
@@ -111,7 +114,7 @@ const packages = async () => {
   }
   return ['esbuild', 'yaml', 'typebox', '@bufbuild/cel'].filter((name) => names.has(name));
 };
-const { createEngine } = await import(${JSON.stringify(engineUrl)});
+const { createEngine } = await import(${JSON.stringify(ENGINE_URL)});
 const engine = await createEngine({});
 const build = await engine.loadProject(${JSON.stringify(join(ROOT, 'test/engine/fixtures/app'))});
 const session = await engine.startSession({ buildId: build.buildId, entry: 'workflows.ts:doubles', input: 3 });
@@ -121,61 +124,31 @@ const diagnostics = await engine.projects.lint({ dir: ${JSON.stringify(join(ROOT
 const afterManifest = await packages();
 await engine.shutdown();
 console.log(JSON.stringify({ result, whileRunning, afterManifest, errors: diagnostics.filter((d) => d.severity === 'error').length }));
-`,
-      );
-      const child = spawn(process.execPath, ['--no-node-snapshot', script], {
-        cwd: ROOT,
-        stdio: ['pipe', 'pipe', 'pipe'],
-      });
-      const { code, stdout, stderr } = await finished(child);
-      expect(stderr).toBe('');
-      expect(code).toBe(0);
-      expect(JSON.parse(stdout)).toEqual({
-        result: 8, // three project activities ran
-        // esbuild runs in the build process; the manifest's YAML, schema and CEL load on first use.
-        whileRunning: [],
-        afterManifest: ['yaml', 'typebox', '@bufbuild/cel'],
-        errors: 0,
-      });
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+`);
+    expect(seen).toEqual({
+      result: 8, // three project activities ran
+      // esbuild runs in the build process; the manifest's YAML, schema and CEL load on first use.
+      whileRunning: [],
+      afterManifest: ['yaml', 'typebox', '@bufbuild/cel'],
+      errors: 0,
+    });
   }, 60_000);
 
-  it('from dist/, starts with the guest runtime bundled at build time: no esbuild process', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'whisker-footprint-'));
-    try {
-      const script = join(dir, 'probe.mjs');
-      const engineUrl = pathToFileURL(join(ROOT, 'dist/engine/index.js')).href;
-      await writeFile(
-        script,
-        `
+  it('starts with the guest runtime bundled at build time: no esbuild process', async () => {
+    const seen = (await runProbe(`
 const { execFileSync } = await import('node:child_process');
 const children = () =>
   execFileSync('ps', ['-A', '-o', 'ppid=,comm='], { encoding: 'utf8' })
     .split('\\n')
     .filter((line) => Number(line.trim().split(/\\s+/)[0]) === process.pid)
     .map((line) => line.trim().split(/\\s+/)[1]);
-const { createEngine } = await import(${JSON.stringify(engineUrl)});
+const { createEngine } = await import(${JSON.stringify(ENGINE_URL)});
 const engine = await createEngine({});
 const running = children();
 await engine.shutdown();
 console.log(JSON.stringify({ esbuild: running.filter((c) => c === 'esbuild').length, runners: running.filter((c) => c === 'node').length }));
-`,
-      );
-      // No tsx: the probe runs the compiled engine as an embedding app would.
-      const child = spawn(process.execPath, ['--no-node-snapshot', script], {
-        cwd: ROOT,
-        stdio: ['pipe', 'pipe', 'pipe'],
-      });
-      const { code, stdout, stderr } = await finished(child);
-      expect(stderr, 'dist/ is built by npm install (npm run build)').toBe('');
-      expect(code).toBe(0);
-      const seen = JSON.parse(stdout) as { esbuild: number; runners: number };
-      expect(seen.esbuild).toBe(0);
-      expect(seen.runners).toBeGreaterThan(0); // the sandbox did start (on the prebuilt runtime)
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+`)) as { esbuild: number; runners: number };
+    expect(seen.esbuild).toBe(0);
+    expect(seen.runners).toBeGreaterThan(0); // the sandbox did start (on the prebuilt runtime)
   }, 60_000);
 });
