@@ -7,7 +7,7 @@ const CHUNK_SIZE = 1 << CHUNK_BITS;
 /**
  * Stream lives by instance number (segment entries name their stream by it). Instance numbers are
  * handed out in order and a life is forgotten once none of its entries is on disk, so the table is
- * an array of chunks of slots, a chunk dropped when its last life goes: 4 B per life where a Map
+ * an array of chunks of slots, a chunk dropped when its last life goes: 8 B per life (a pointer) where a Map
  * spends ~46 (100,000 sleeping sessions are 100,000 lives).
  */
 export class InstanceTable {
@@ -29,7 +29,7 @@ export class InstanceTable {
       this.chunks.push(undefined);
       this.chunkSizes.push(0);
     }
-    // Filled with undefined up front: a packed array of 4 B slots, never a sparse dictionary.
+    // Filled with undefined up front: a packed array of pointer slots, never a sparse dictionary.
     const chunk = (this.chunks[index] ??= new Array<StreamState | undefined>(CHUNK_SIZE).fill(undefined));
     const slot = instance & (CHUNK_SIZE - 1);
     if (chunk[slot] === undefined) {
