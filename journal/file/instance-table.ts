@@ -7,8 +7,8 @@ const CHUNK_SIZE = 1 << CHUNK_BITS;
 /**
  * Stream lives by instance number (segment entries name their stream by it). Instance numbers are
  * handed out in order and a life is forgotten once none of its entries is on disk, so the table is
- * an array of chunks of slots, a chunk dropped when its last life goes: 8 B per life (a pointer) where a Map
- * spends ~46 (100,000 sleeping sessions are 100,000 lives).
+ * an array of chunks of slots, a chunk dropped when its last life goes: 8 B per life (a pointer)
+ * where a Map spends ~46 (100,000 sleeping sessions are 100,000 lives).
  */
 export class InstanceTable {
   private readonly chunks: ((StreamState | undefined)[] | undefined)[] = [];
