@@ -39,6 +39,8 @@ import { mapErrorData } from './source-mapping.js';
 
 /** Activity isolates per build: attempts go to the least busy; a timeout disposes only its own. */
 const ISOLATES_PER_BUILD = 2;
+/** More only while every isolate of the build is busy in an asynchronous call (see `takeIsolate`). */
+const MAX_ISOLATES_PER_BUILD = 4;
 /** Prepared contexts kept per isolate for the next attempts. */
 const MAX_IDLE_CONTEXTS_PER_ISOLATE = 64;
 const MAX_RANDOM_BYTES = 65_536;
@@ -233,13 +235,27 @@ export class ActivityHost {
 
   // -------------------------------------------------------------------------------------------
 
-  /** The build's least busy isolate; a new one while the build has fewer than its share. */
+  /**
+   * The isolate for an attempt of `build`: the least busy of those that can take it without the
+   * runner's thread waiting, i.e. that have a prepared context, or no asynchronous call in flight (a
+   * synchronous call, such as preparing a context, would wait for that call's isolate lock, for as
+   * long as a long activity computes). A new isolate while the build has fewer than its share, or
+   * while none can take it now (up to `MAX_ISOLATES_PER_BUILD`; past that, the least busy: the
+   * thread then waits).
+   */
   private takeIsolate(build: RunnerBuildEntry): IsolateSlot {
     const slots = (this.isolates.get(build.hash) ?? []).filter((slot) => !slot.isolate.isDisposed);
     this.isolates.set(build.hash, slots);
     let best: IsolateSlot | undefined;
-    for (const slot of slots) if (best === undefined || slot.running.size < best.running.size) best = slot;
-    if (best !== undefined && (best.running.size === 0 || slots.length >= ISOLATES_PER_BUILD)) return best;
+    let bestFree: IsolateSlot | undefined;
+    for (const slot of slots) {
+      if (best === undefined || slot.running.size < best.running.size) best = slot;
+      const free = slot.idle.length > 0 || slot.asyncCalls === 0;
+      if (free && (bestFree === undefined || slot.running.size < bestFree.running.size)) bestFree = slot;
+    }
+    if (bestFree !== undefined && (bestFree.running.size === 0 || slots.length >= ISOLATES_PER_BUILD))
+      return bestFree;
+    if (bestFree === undefined && best !== undefined && slots.length >= MAX_ISOLATES_PER_BUILD) return best;
     const isolate = new ivm.Isolate({ memoryLimit: this.options.memoryLimitMb });
     const slot: IsolateSlot = {
       build,

@@ -3,8 +3,10 @@
  * `inlineStartBudgetMs`) when its isolate is free. A start that overruns the budget is stopped
  * and run again asynchronously in a fresh context: what the stopped run asked for (a log line, a
  * fetch) never happens, the result is the rerun's, and the next 64 attempts of that activity start
- * asynchronously at once (then one tries inline again). An in-process runner, so the counters and the order of replies are seen
- * directly; the fetch goes to a real local server that counts its requests.
+ * asynchronously at once (then one tries inline again). An attempt never makes the thread wait for
+ * an isolate that a long asynchronous run holds: it starts asynchronously where a context is
+ * prepared, or goes to another isolate. An in-process runner, so the counters and the order of
+ * replies are seen directly; the fetch goes to a real local server that counts its requests.
  */
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
@@ -154,18 +156,22 @@ describe('inline activity starts', () => {
   it('starts asynchronously in an isolate busy with an asynchronous call (its lock would hold the thread)', async () => {
     const { runner, replies } = await newRunner();
     await overrunBusy(runner, replies);
-    // Both of the build's isolates busy on isolated-vm's threads, then a quick activity: it goes to
-    // one of them (each holds one attempt), and starts asynchronously there.
-    runner.enqueue([activity(2, 'busy', [300]), activity(3, 'busy', [300])]);
-    runner.enqueue([activity(4, 'double', [4])]);
-    await waitUntil(() => [2, 3, 4].every((id) => doneOf(replies, id) !== undefined), 10_000);
-    expect(doneOf(replies, 2)).toMatchObject({ outcome: { ok: true, result: 'done' } });
-    expect(doneOf(replies, 4)).toMatchObject({ outcome: { ok: true, result: 8 } });
-    expect(runner.activityStarts).toEqual({ inlineStarts: 0, asyncStarts: 4, overruns: 1 });
+    // Four quick ones at once: inline, in the build's two isolates, which keep two contexts each.
+    runner.enqueue([2, 3, 4, 5].map((id) => activity(id, 'double', [id])));
+    await waitUntil(() => [2, 3, 4, 5].every((id) => doneOf(replies, id) !== undefined));
+    expect(runner.activityStarts).toEqual({ inlineStarts: 4, asyncStarts: 1, overruns: 1 });
+    // Both isolates held by long asynchronous runs, each with a prepared context left: the quick
+    // one goes to one of them (the context is there) and starts asynchronously.
+    runner.enqueue([activity(6, 'busy', [300]), activity(7, 'busy', [300])]);
+    runner.enqueue([activity(8, 'double', [4])]);
+    await waitUntil(() => [6, 7, 8].every((id) => doneOf(replies, id) !== undefined), 10_000);
+    expect(doneOf(replies, 6)).toMatchObject({ outcome: { ok: true, result: 'done' } });
+    expect(doneOf(replies, 8)).toMatchObject({ outcome: { ok: true, result: 8 } });
+    expect(runner.activityStarts).toEqual({ inlineStarts: 4, asyncStarts: 4, overruns: 1 });
     // Once they are free again, a quick activity starts inline.
-    runner.enqueue([activity(5, 'double', [5])]);
-    await waitUntil(() => doneOf(replies, 5) !== undefined);
-    expect(runner.activityStarts).toEqual({ inlineStarts: 1, asyncStarts: 4, overruns: 1 });
+    runner.enqueue([activity(9, 'double', [5])]);
+    await waitUntil(() => doneOf(replies, 9) !== undefined);
+    expect(runner.activityStarts).toEqual({ inlineStarts: 5, asyncStarts: 4, overruns: 1 });
   });
 
   it('tries inline again after 64 asynchronous starts: an overrun may have been a one-off', async () => {
@@ -180,5 +186,20 @@ describe('inline activity starts', () => {
     await waitUntil(() => doneOf(replies, 66) !== undefined);
     expect(doneOf(replies, 66)).toMatchObject({ outcome: { ok: true, result: 'done' } });
     expect(runner.activityStarts).toEqual({ inlineStarts: 1, asyncStarts: 65, overruns: 1 });
+  });
+
+  it('never prepares a context in an isolate that a long asynchronous activity holds: a quick one ends first', async () => {
+    const { runner, replies } = await newRunner();
+    await overrunBusy(runner, replies);
+    // Both of the build's isolates held by long asynchronous runs, with no prepared context left in
+    // them; the quick activity gets an isolate of its own instead of waiting for one of theirs.
+    runner.enqueue([activity(2, 'busy', [400]), activity(3, 'busy', [400])]);
+    runner.enqueue([activity(4, 'double', [6])]);
+    await waitUntil(() => doneOf(replies, 4) !== undefined, 10_000);
+    expect(doneOf(replies, 4)).toMatchObject({ outcome: { ok: true, result: 12 } });
+    expect(doneOf(replies, 2)).toBeUndefined();
+    expect(doneOf(replies, 3)).toBeUndefined();
+    await waitUntil(() => doneOf(replies, 2) !== undefined && doneOf(replies, 3) !== undefined, 10_000);
+    expect(runner.activityStarts).toEqual({ inlineStarts: 1, asyncStarts: 3, overruns: 1 });
   });
 });
