@@ -354,7 +354,18 @@ export class Dispatcher {
     if (summary.status !== 'received') return resultOf(summary);
     const detail = await this.getEvent(eventId);
     const project = this.platform.projects.get(summary.projectId);
-    const outcome = this.decide(project, detail, await manifestTools());
+    let outcome = this.decide(project, detail);
+    if (outcome.kind === 'start' && outcome.filtered !== undefined) {
+      // CEL is loaded only for an event that meets a filter (see `manifest/lazy.ts`).
+      const { deployment } = outcome;
+      const verdict = this.evaluateFilter(
+        deployment.deploymentId,
+        outcome.filtered,
+        detail,
+        await manifestTools(),
+      );
+      if (!verdict.matched) outcome = { kind: 'filtered', deployment, reason: verdict.reason };
+    }
     const time = Date.now();
     if (outcome.kind === 'skip') {
       await this.record(eventId, 'EventNotDispatched', {
@@ -410,12 +421,12 @@ export class Dispatcher {
     return resultOf(this.events.get(eventId) as EventSummary);
   }
 
+  /** Where the event goes; `filtered`: the trigger's filter is still to be evaluated. */
   private decide(
     project: ProjectState | undefined,
     event: EventDetail,
-    tools: ManifestTools,
   ):
-    | { kind: 'start'; deployment: DeploymentRecord; entry: string }
+    | { kind: 'start'; deployment: DeploymentRecord; entry: string; filtered?: DeployedTrigger }
     | { kind: 'filtered'; deployment: DeploymentRecord; reason: string }
     | { kind: 'skip'; code: string; reason: string; error?: ReturnType<typeof toErrorData> } {
     if (project === undefined || project.deleted)
@@ -444,10 +455,8 @@ export class Dispatcher {
         reason: `trigger ${event.triggerName ?? event.triggerId ?? '?'} is not in deployment ${deployment.deploymentId}`,
       };
     }
-    if (trigger.filter !== undefined) {
-      const verdict = this.evaluateFilter(deployment.deploymentId, trigger, event, tools);
-      if (!verdict.matched) return { kind: 'filtered', deployment, reason: verdict.reason };
-    }
+    if (trigger.filter !== undefined)
+      return { kind: 'start', deployment, entry: trigger.call, filtered: trigger };
     return { kind: 'start', deployment, entry: trigger.call };
   }
 

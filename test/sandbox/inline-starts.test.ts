@@ -113,20 +113,30 @@ function doneOf(replies: RunnerReply[], id: number): RunnerReply | undefined {
   return replies.find((r) => r.op === 'activityDone' && r.id === id);
 }
 
+/** Enqueues one attempt and returns its answer, once it came. */
+async function runOne(
+  runner: Runner,
+  replies: RunnerReply[],
+  id: number,
+  name: string,
+  args: unknown[],
+): Promise<RunnerReply | undefined> {
+  runner.enqueue([activity(id, name, args)]);
+  await waitUntil(() => doneOf(replies, id) !== undefined, 10_000);
+  return doneOf(replies, id);
+}
+
 /** Attempt 1: `busy` past the inline budget, so that its next attempts start asynchronously at once. */
 async function overrunBusy(runner: Runner, replies: RunnerReply[]): Promise<void> {
-  runner.enqueue([activity(1, 'busy', [BUDGET_MS * 4])]);
-  await waitUntil(() => doneOf(replies, 1) !== undefined);
+  await runOne(runner, replies, 1, 'busy', [BUDGET_MS * 4]);
   expect(runner.activityStarts.overruns).toBe(1);
 }
 
 describe('inline activity starts', () => {
   it('starts a quick activity inline, and again in the context it gave back', async () => {
     const { runner, replies } = await newRunner();
-    runner.enqueue([activity(1, 'double', [21])]);
-    await waitUntil(() => doneOf(replies, 1) !== undefined);
-    runner.enqueue([activity(2, 'double', [5])]);
-    await waitUntil(() => doneOf(replies, 2) !== undefined);
+    await runOne(runner, replies, 1, 'double', [21]);
+    await runOne(runner, replies, 2, 'double', [5]);
     expect(doneOf(replies, 1)).toMatchObject({ outcome: { ok: true, result: 42 } });
     expect(doneOf(replies, 2)).toMatchObject({ outcome: { ok: true, result: 10 } });
     expect(runner.activityStarts).toEqual({ inlineStarts: 2, asyncStarts: 0, overruns: 0 });
@@ -135,8 +145,7 @@ describe('inline activity starts', () => {
   it('stops a start that overruns the budget and runs it again asynchronously; the stopped run leaves nothing', async () => {
     const { runner, replies } = await newRunner();
     requests = 0;
-    runner.enqueue([activity(1, 'slowStart', [url])]);
-    await waitUntil(() => doneOf(replies, 1) !== undefined, 10_000);
+    await runOne(runner, replies, 1, 'slowStart', [url]);
     expect(doneOf(replies, 1)).toMatchObject({ outcome: { ok: true, result: 'fetched:true' } });
     // One log line and one request: the rerun's. The stopped run's were dropped.
     expect(replies.filter((r) => r.op === 'activityLog' && r.id === 1)).toHaveLength(1);
@@ -144,12 +153,10 @@ describe('inline activity starts', () => {
     expect(runner.activityStarts).toEqual({ inlineStarts: 0, asyncStarts: 1, overruns: 1 });
 
     // The next attempt of that activity starts asynchronously at once; another activity still inline.
-    runner.enqueue([activity(2, 'slowStart', [url])]);
-    await waitUntil(() => doneOf(replies, 2) !== undefined, 10_000);
+    await runOne(runner, replies, 2, 'slowStart', [url]);
     expect(doneOf(replies, 2)).toMatchObject({ outcome: { ok: true, result: 'fetched:true' } });
     expect(requests).toBe(2);
-    runner.enqueue([activity(3, 'double', [1])]);
-    await waitUntil(() => doneOf(replies, 3) !== undefined);
+    await runOne(runner, replies, 3, 'double', [1]);
     expect(runner.activityStarts).toEqual({ inlineStarts: 1, asyncStarts: 2, overruns: 1 });
   });
 
@@ -169,8 +176,7 @@ describe('inline activity starts', () => {
     expect(doneOf(replies, 8)).toMatchObject({ outcome: { ok: true, result: 8 } });
     expect(runner.activityStarts).toEqual({ inlineStarts: 4, asyncStarts: 4, overruns: 1 });
     // Once they are free again, a quick activity starts inline.
-    runner.enqueue([activity(9, 'double', [5])]);
-    await waitUntil(() => doneOf(replies, 9) !== undefined);
+    await runOne(runner, replies, 9, 'double', [5]);
     expect(runner.activityStarts).toEqual({ inlineStarts: 5, asyncStarts: 4, overruns: 1 });
   });
 
@@ -178,12 +184,10 @@ describe('inline activity starts', () => {
     const { runner, replies } = await newRunner();
     await overrunBusy(runner, replies);
     for (let id = 2; id <= 65; id++) {
-      runner.enqueue([activity(id, 'busy', [0])]);
-      await waitUntil(() => doneOf(replies, id) !== undefined);
+      await runOne(runner, replies, id, 'busy', [0]);
     }
     expect(runner.activityStarts).toEqual({ inlineStarts: 0, asyncStarts: 65, overruns: 1 });
-    runner.enqueue([activity(66, 'busy', [0])]);
-    await waitUntil(() => doneOf(replies, 66) !== undefined);
+    await runOne(runner, replies, 66, 'busy', [0]);
     expect(doneOf(replies, 66)).toMatchObject({ outcome: { ok: true, result: 'done' } });
     expect(runner.activityStarts).toEqual({ inlineStarts: 1, asyncStarts: 65, overruns: 1 });
   });
@@ -194,8 +198,7 @@ describe('inline activity starts', () => {
     // Both of the build's isolates held by long asynchronous runs, with no prepared context left in
     // them; the quick activity gets an isolate of its own instead of waiting for one of theirs.
     runner.enqueue([activity(2, 'busy', [400]), activity(3, 'busy', [400])]);
-    runner.enqueue([activity(4, 'double', [6])]);
-    await waitUntil(() => doneOf(replies, 4) !== undefined, 10_000);
+    await runOne(runner, replies, 4, 'double', [6]);
     expect(doneOf(replies, 4)).toMatchObject({ outcome: { ok: true, result: 12 } });
     expect(doneOf(replies, 2)).toBeUndefined();
     expect(doneOf(replies, 3)).toBeUndefined();
