@@ -1,11 +1,14 @@
 /**
  * `npm run bench -- engine [quick]`: the durable engine on the file store with durability `always`.
  * Prints throughput, latency, memory of sleeping sessions, recovery and replay speed, with the raw
- * fdatasync p50 of the same disk measured in the same run.
+ * fdatasync p50 of the same disk measured in the same run. Two rows say what the machine allows,
+ * so figures from different machines can be read against their own hardware: the floor of a lone
+ * ten-step session (eleven steps with no work: a durable append and a runner round trip each), and
+ * the sessions/s that the CPU used per step allows on this machine's cores.
  */
-import { closeSync, fdatasyncSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fdatasyncSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
@@ -14,6 +17,8 @@ import type { Engine } from '../engine/index.js';
 import { splitHistory, withoutOptions } from '../engine/session/history.js';
 import type { JournaledSessionEvent } from '../engine/session/history.js';
 import { openFileEventStore } from '../journal/index.js';
+import type { RunnerSandbox } from '../sandbox/index.js';
+import { RunnerProcess } from '../sandbox/host/runner-process.js';
 import { printTable, summarize } from './report.js';
 import type { Cell } from './report.js';
 
@@ -63,6 +68,67 @@ function rawFdatasyncP50(dir: string, samples = 500): number {
   return summarize(times).p50;
 }
 
+/**
+ * What a step costs with no work at all, on this machine: one durable append of a small event to
+ * the file store (what the engine writes per step) followed by one round trip to a real runner
+ * process over the engine's transport (what a chained step needs). A ten-step session is at least
+ * eleven of these (the first activation, ten completions) whatever the engine does.
+ */
+async function zeroWorkStepP50(
+  dir: string,
+  samples = 400,
+): Promise<{ append: number; roundTrip: number; step: number }> {
+  const store = await openFileEventStore({ dir, durability: 'always' });
+  let answered: (() => void) | undefined;
+  const runner = new RunnerProcess((message) => {
+    if (message.t === 'echo') answered?.();
+  });
+  // Shaped like an activity request: what the engine sends a runner per step.
+  const payload = { op: 'activity', id: 1, task: { taskId: 'ses_01JX:3:1:7', name: 'step', args: [5] } };
+  const appends: number[] = [];
+  const trips: number[] = [];
+  const steps: number[] = [];
+  try {
+    for (let i = -50; i < samples; i++) {
+      const t0 = performance.now();
+      await store.append('floor', [{ type: 'ActivityCompleted', data: { seq: i, result: i } }]);
+      const t1 = performance.now();
+      await new Promise<void>((resolve) => {
+        answered = resolve;
+        runner.send({ t: 'echo', payload });
+      });
+      const t2 = performance.now();
+      if (i < 0) continue;
+      appends.push(t1 - t0);
+      trips.push(t2 - t1);
+      steps.push(t2 - t0);
+    }
+  } finally {
+    await runner.stop(1000);
+    await store.close();
+  }
+  return { append: summarize(appends).p50, roundTrip: summarize(trips).p50, step: summarize(steps).p50 };
+}
+
+/** CPU time (user + system) of a process so far, in µs, from `/proc` (Linux); undefined elsewhere. */
+function cpuMicros(pid: number): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    // utime and stime, fields 14 and 15 of stat(5), in clock ticks (USER_HZ is 100 on Linux).
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU time of the engine process and of each of its runners, µs. */
+function cpuNow(engine: Engine): { engine: number; runners: number } {
+  const usage = process.cpuUsage();
+  const pids = (engine.sandbox as Partial<RunnerSandbox>).runnerPids?.() ?? [];
+  const runners = pids.reduce((sum, pid) => sum + (cpuMicros(pid) ?? Number.NaN), 0);
+  return { engine: usage.user + usage.system, runners };
+}
+
 async function openEngine(
   dir: string,
   extra: { maxCachedContexts?: number; chainActivities?: boolean } = {},
@@ -94,6 +160,8 @@ function sleepersInChild(dir: string, count: number): SleepersReport {
 interface Measured {
   sessionsPerSecond: number;
   latency: ReturnType<typeof summarize>;
+  /** CPU per step (µs) of the engine process and of all runners together. */
+  cpu: { engine: number; runners: number };
 }
 
 /** The round whose `key` is the median of three (or of any odd number). */
@@ -109,6 +177,7 @@ async function throughput(
 ): Promise<Measured> {
   const latencies: number[] = [];
   let next = 0;
+  const cpuBefore = cpuNow(engine);
   const started = performance.now();
   async function worker(): Promise<void> {
     while (next < total) {
@@ -122,7 +191,16 @@ async function throughput(
   }
   await Promise.all(Array.from({ length: concurrency }, () => worker()));
   const seconds = (performance.now() - started) / 1000;
-  return { sessionsPerSecond: total / seconds, latency: summarize(latencies) };
+  const cpuAfter = cpuNow(engine);
+  const steps = total * 10;
+  return {
+    sessionsPerSecond: total / seconds,
+    latency: summarize(latencies),
+    cpu: {
+      engine: (cpuAfter.engine - cpuBefore.engine) / steps,
+      runners: (cpuAfter.runners - cpuBefore.runners) / steps,
+    },
+  };
 }
 
 export async function run(args: string[]): Promise<void> {
@@ -132,6 +210,7 @@ export async function run(args: string[]): Promise<void> {
   try {
     const fsyncP50 = rawFdatasyncP50(root);
     rows.push({ metric: 'raw fdatasync p50 (same disk)', value: fsyncP50, unit: 'ms' });
+    const floor = await zeroWorkStepP50(join(root, 'floor'));
 
     // Throughput and latency: sessions of 10 project activities, 50 in flight; the same without
     // chained steps (two runner round trips per step), rounds of the two interleaved so that both
@@ -183,6 +262,24 @@ export async function run(args: string[]): Promise<void> {
     rows.push({ metric: 'one ten-step session alone, p50', value: chained.alone.latency.p50, unit: 'ms' });
     rows.push({ metric: 'one ten-step session alone, p99', value: chained.alone.latency.p99, unit: 'ms' });
     rows.push({ metric: '  ÷ raw fdatasync p50', value: chained.alone.latency.p50 / fsyncP50, unit: '×' });
+    rows.push({
+      metric: '  a step with no work: durable append + runner round trip, p50',
+      value: `${floor.append.toFixed(3)} + ${floor.roundTrip.toFixed(3)} = ${floor.step.toFixed(3)}`,
+      unit: 'ms',
+    });
+    rows.push({ metric: '  floor of ten steps: 11 such steps', value: floor.step * 11, unit: 'ms' });
+    const { cpu } = chained.loaded;
+    rows.push({
+      metric: 'CPU per step (50 in flight): engine / runners',
+      value: `${cpu.engine.toFixed(0)} / ${cpu.runners.toFixed(0)}`,
+      unit: 'µs',
+    });
+    const cores = availableParallelism();
+    rows.push({
+      metric: `  sessions/s that CPU allows on ${cores} cores`,
+      value: (cores * 1e6) / (10 * (cpu.engine + cpu.runners)),
+      unit: '/s',
+    });
     rows.push({
       metric: '  without chained steps: sessions/s / alone p50',
       value: `${plain.loaded.sessionsPerSecond.toFixed(0)} / ${plain.alone.latency.p50.toFixed(2)}`,
