@@ -12,9 +12,11 @@ import { toErrorData } from '../../common/index.js';
 import type { ErrorData } from '../../common/index.js';
 import type {
   ActivationOutcome,
+  ActivityCallbacks,
   ActivityChain,
   ActivityInfo,
   ActivityOutcome,
+  ActivityTask,
   LogLevel,
   Sandbox,
 } from '../../sandbox/index.js';
@@ -81,8 +83,14 @@ export interface OutcomeRedactor {
 type AbortReason = 'cancel' | 'heartbeat' | 'discard';
 
 interface RunningAttempt {
-  controller: AbortController;
   reason?: AbortReason;
+  /**
+   * Only a host activity has one (its `activityContext().signal`); a project activity is cancelled
+   * through the sandbox by its task id: an AbortController and its listener cost ~7 µs per step.
+   */
+  controller?: AbortController;
+  /** The task id of the project activity attempt the sandbox runs now. */
+  taskId?: string;
   /** Its completion reached the session with the chained activation (nothing left to deliver). */
   chainAccepted?: true;
 }
@@ -127,8 +135,7 @@ export class ActivityExecutor {
   cancel(session: SessionRuntime, seq: number): void {
     const running = this.running.get(attemptKey(session.id, seq));
     if (running !== undefined) {
-      running.reason = 'cancel';
-      running.controller.abort(cancelledError());
+      this.abort(running, 'cancel', cancelledError());
       return;
     }
     this.host.timers.delete(retryTimerKey(session.id, seq));
@@ -145,18 +152,26 @@ export class ActivityExecutor {
     const prefix = `${sessionId}:`;
     for (const [key, running] of this.running) {
       if (!key.startsWith(prefix)) continue;
-      running.reason = 'discard';
-      running.controller.abort(new Error('the session ended'));
+      this.abort(running, 'discard', { name: 'Error', message: 'the session ended' });
     }
   }
 
   /** Shutdown: abort every attempt; their outcomes are not journaled, so they run again after restart. */
   close(): void {
     this.closed = true;
-    for (const running of this.running.values()) {
-      running.reason = 'discard';
-      running.controller.abort(new Error('the engine is shutting down'));
-    }
+    for (const running of this.running.values())
+      this.abort(running, 'discard', { name: 'Error', message: 'the engine is shutting down' });
+  }
+
+  /** Aborts the attempt for `reason`: the host activity's signal fires, or the sandbox cancels it. */
+  private abort(running: RunningAttempt, reason: AbortReason, error: ErrorData): void {
+    // A later reason wins (a cancel after a heartbeat timeout ends it cancelled), as with an
+    // AbortController, but the attempt is only aborted once.
+    const first = running.reason === undefined;
+    running.reason = reason;
+    if (!first) return;
+    running.controller?.abort(error);
+    if (running.taskId !== undefined) this.host.sandbox.cancelActivity(running.taskId, error.message);
   }
 
   metrics(): ActivityExecutorMetrics {
@@ -168,7 +183,7 @@ export class ActivityExecutor {
     if (this.running.has(key)) return;
     const options = compileActivityOptions(activity.options);
     const attempt = activity.failedAttempts + 1;
-    const running: RunningAttempt = { controller: new AbortController() };
+    const running: RunningAttempt = {};
     this.running.set(key, running);
     this.counters.started++;
     const info: ActivityInfo = {
@@ -182,10 +197,10 @@ export class ActivityExecutor {
     const armHeartbeat = (): void => {
       if (options.heartbeatTimeoutMs <= 0) return;
       if (heartbeatTimer) clearTimeout(heartbeatTimer);
-      heartbeatTimer = setTimeout(() => {
-        running.reason = 'heartbeat';
-        running.controller.abort(heartbeatTimeoutError(options.heartbeatTimeoutMs));
-      }, options.heartbeatTimeoutMs);
+      heartbeatTimer = setTimeout(
+        () => this.abort(running, 'heartbeat', heartbeatTimeoutError(options.heartbeatTimeoutMs)),
+        options.heartbeatTimeoutMs,
+      );
     };
     armHeartbeat();
     let outcome: ActivityOutcome;
@@ -206,7 +221,11 @@ export class ActivityExecutor {
       const environment = await this.host.environment(session);
       redactor = environment.redactor;
       const fn = this.host.hostActivities.get(activity.name);
-      if (fn !== undefined) {
+      if (running.reason !== undefined) {
+        // Aborted while its environment was looked up: it never starts (the reason decides below).
+        outcome = { ok: false, error: cancelledError() };
+      } else if (fn !== undefined) {
+        running.controller = new AbortController();
         outcome = await runHostActivity(
           fn,
           activity.args,
@@ -221,10 +240,15 @@ export class ActivityExecutor {
         const taskId = `${session.id}:${activity.seq}:${attempt}:${this.nextTaskId++}`;
         // A redactor changes the result before the code may see it: no chain then.
         const chain =
-          this.host.chainActivities && redactor === undefined && session.chainable
+          this.host.chainActivities &&
+          redactor === undefined &&
+          session.chainable &&
+          running.reason === undefined
             ? this.offerChain(session, activity, attempt, running, taskId)
             : undefined;
-        outcome = await this.host.sandbox.runActivity(
+        // From here `abort` cancels it through the sandbox (a no-op once it settled).
+        running.taskId = taskId;
+        outcome = await this.runProjectActivity(
           {
             taskId,
             buildHash,
@@ -238,9 +262,9 @@ export class ActivityExecutor {
           {
             onHeartbeat: armHeartbeat,
             onLog: log,
-            signal: running.controller.signal,
             ...(chain !== undefined ? { chain } : {}),
           },
+          running,
         );
       }
     } catch (error) {
@@ -268,6 +292,16 @@ export class ActivityExecutor {
       if (stored !== undefined) outcome = { ok: false, error: stored };
     }
     this.settle(session, activity, attempt, outcome, options);
+  }
+
+  /** Runs the attempt in the sandbox, unless it was aborted while its build was looked up. */
+  private runProjectActivity(
+    task: ActivityTask,
+    callbacks: ActivityCallbacks,
+    running: RunningAttempt,
+  ): Promise<ActivityOutcome> {
+    if (running.reason !== undefined) return Promise.resolve({ ok: false, error: cancelledError() });
+    return this.host.sandbox.runActivity(task, callbacks);
   }
 
   /**

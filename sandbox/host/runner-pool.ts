@@ -49,8 +49,8 @@ type PendingCall =
       resolve(outcome: ActivityOutcome): void;
       callbacks: ActivityCallbacks;
       detach(): void;
-      /** Sent with `chain`: the task id, and the answers awaited by `revokeChain`, if any. */
-      chain?: { taskId: string; revoked: (() => void)[] };
+      /** Sent with `chain`: the answers awaited by `revokeChain`, and whether `unchain` went out. */
+      chain?: { revoked: (() => void)[]; unchainSent: boolean };
     };
 
 /** Restarts closer together than this back off (a runner that dies at once is not respawned in a loop). */
@@ -99,7 +99,8 @@ export class RunnerPool implements Sandbox {
   private readonly builds = new Map<string, RunnerBuild>();
   private readonly sessionSlots = new Map<string, RunnerSlot>();
   /** Chained activities in flight: task id → where (for `revokeChain`). */
-  private readonly chains = new Map<string, { slot: RunnerSlot; id: number }>();
+  /** Activity attempts in flight by task id (to cancel one, or revoke its chain). */
+  private readonly activityCalls = new Map<string, { slot: RunnerSlot; id: number }>();
   private nextId = 1;
   private restarts = 0;
   private recycles = 0;
@@ -240,8 +241,8 @@ export class RunnerPool implements Sandbox {
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       slot.activities++;
-      const chain = chained ? { taskId: task.taskId, revoked: [] as (() => void)[] } : undefined;
-      if (chain !== undefined) this.chains.set(task.taskId, { slot, id });
+      const chain = chained ? { revoked: [] as (() => void)[], unchainSent: false } : undefined;
+      this.activityCalls.set(task.taskId, { slot, id });
       slot.pending.set(id, {
         kind: 'activity',
         resolve,
@@ -249,8 +250,9 @@ export class RunnerPool implements Sandbox {
         detach: () => {
           slot.activities--;
           signal?.removeEventListener('abort', onAbort);
+          // Task ids name attempts; a caller reusing one must not lose the other call's entry.
+          if (this.activityCalls.get(task.taskId)?.id === id) this.activityCalls.delete(task.taskId);
           if (chain === undefined) return;
-          this.chains.delete(chain.taskId);
           for (const done of chain.revoked.splice(0)) done();
         },
         ...(chain !== undefined ? { chain } : {}),
@@ -259,13 +261,19 @@ export class RunnerPool implements Sandbox {
     });
   }
 
+  cancelActivity(taskId: string, reason: string): void {
+    const where = this.activityCalls.get(taskId);
+    if (where !== undefined && where.slot.pending.get(where.id)?.kind === 'activity')
+      this.enqueue(where.slot, { op: 'cancelActivity', id: where.id, reason });
+  }
+
   revokeChain(taskId: string): Promise<void> {
-    const where = this.chains.get(taskId);
+    const where = this.activityCalls.get(taskId);
     const call = where?.slot.pending.get(where.id);
-    if (where === undefined || call?.kind !== 'activity' || call.chain === undefined)
+    if (where === undefined || call?.kind !== 'activity' || call.chain?.unchainSent !== false)
       return Promise.resolve();
     const { chain } = call;
-    this.chains.delete(taskId);
+    chain.unchainSent = true;
     return new Promise((resolve) => {
       chain.revoked.push(resolve);
       this.enqueue(where.slot, { op: 'unchain', id: where.id });

@@ -162,6 +162,18 @@ describe('activities', () => {
     ]);
   });
 
+  it('times out a project activity that stops heartbeating: its runner stops it, and it is retried', async () => {
+    const id = await t.start('silentProjectHeartbeat', 20_000);
+    await expect(t.engine.result(id, { timeoutMs: 5000 })).rejects.toThrow(/failed/);
+    const failed = (await t.engine.history(id)).filter((e) => e.type === 'ActivityFailed');
+    expect(failed.map((e) => (e.data as { error: { code: string } }).error.code)).toEqual([
+      'ACTIVITY_HEARTBEAT_TIMEOUT',
+      'ACTIVITY_HEARTBEAT_TIMEOUT',
+    ]);
+    // The session failed only once both attempts had really ended in the runner.
+    expect(sandbox.stats().activitiesInFlight).toBe(0);
+  });
+
   it('keeps a heartbeating project activity alive past its heartbeat timeout', async () => {
     const id = await t.start('heartbeats', 20);
     expect(await t.engine.result(id, { timeoutMs: 5000 })).toBe(20);
@@ -245,6 +257,21 @@ describe('stop', () => {
     await t.engine.stop(id, { reason: 'cancel it' });
     await expect(t.engine.result(id, { timeoutMs: 5000 })).rejects.toThrow(/was stopped/);
     expect(t.effects.blocked.has('in-flight')).toBe(false);
+  });
+
+  it('stops a session while a project activity is in flight, cancelling it in its runner', async () => {
+    const id = await t.start('longProjectActivity', 20_000);
+    await t.engine.waitFor(id, (s) => (s.waitingFor?.activities ?? 0) > 0, 5000);
+    await eventually(() => sandbox.stats().activitiesInFlight === 1, 5000, 'the activity to start');
+    await t.engine.stop(id, { reason: 'cancel it' });
+    await expect(t.engine.result(id, { timeoutMs: 5000 })).rejects.toThrow(/was stopped/);
+    expect((await t.engine.history(id)).at(-1)).toMatchObject({
+      type: 'SessionStopped',
+      data: { forced: false },
+    });
+    // The code is told at once; the attempt itself ends in its runner soon after (uncancelled, it
+    // would run until its 5 s start-to-close).
+    await eventually(() => sandbox.stats().activitiesInFlight === 0, 3000, 'the runner to stop the attempt');
   });
 
   it('forces the stop when the grace period passes', async () => {

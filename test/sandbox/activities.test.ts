@@ -207,6 +207,22 @@ describe('limits and cancellation', () => {
     expect(await running).toMatchObject({ ok: false, error: { code: 'CANCELLED' } });
   });
 
+  it('cancels by task id: the attempt named, not another; a settled or unknown id is a no-op', async () => {
+    const target = task('waitForCancel');
+    const other = task('waitForCancel');
+    const cancelled = sandbox.runActivity(target);
+    const spared = sandbox.runActivity(other);
+    sandbox.cancelActivity('t-unknown', 'nobody');
+    sandbox.cancelActivity(target.taskId, 'by id');
+    expect(await cancelled).toMatchObject({ ok: false, error: { code: 'CANCELLED' } });
+    // Already settled: nothing happens, and the other attempt still runs until it is cancelled.
+    sandbox.cancelActivity(target.taskId, 'again');
+    expect(sandbox.stats().activitiesInFlight).toBe(1);
+    sandbox.cancelActivity(other.taskId, 'now');
+    expect(await spared).toMatchObject({ ok: false, error: { code: 'CANCELLED' } });
+    expect(await sandbox.runActivity(task('add', [1, 2]))).toEqual({ ok: true, result: 3 });
+  });
+
   it('answers a cancellation at once when the signal is already aborted', async () => {
     expect(await sandbox.runActivity(task('greet', ['x']), { signal: AbortSignal.abort() })).toMatchObject({
       ok: false,
