@@ -152,7 +152,7 @@ export class ActivityExecutor {
     const prefix = `${sessionId}:`;
     for (const [key, running] of this.running) {
       if (!key.startsWith(prefix)) continue;
-      this.abort(running, 'discard', { name: 'Error', message: 'the session ended' });
+      this.abort(running, 'discard', new Error('the session ended'));
     }
   }
 
@@ -160,11 +160,11 @@ export class ActivityExecutor {
   close(): void {
     this.closed = true;
     for (const running of this.running.values())
-      this.abort(running, 'discard', { name: 'Error', message: 'the engine is shutting down' });
+      this.abort(running, 'discard', new Error('the engine is shutting down'));
   }
 
   /** Aborts the attempt for `reason`: the host activity's signal fires, or the sandbox cancels it. */
-  private abort(running: RunningAttempt, reason: AbortReason, error: ErrorData): void {
+  private abort(running: RunningAttempt, reason: AbortReason, error: ErrorData | Error): void {
     // A later reason wins (a cancel after a heartbeat timeout ends it cancelled), as with an
     // AbortController, but the attempt is only aborted once.
     const first = running.reason === undefined;
