@@ -98,7 +98,6 @@ export class RunnerPool implements Sandbox {
   private readonly slots: RunnerSlot[];
   private readonly builds = new Map<string, RunnerBuild>();
   private readonly sessionSlots = new Map<string, RunnerSlot>();
-  /** Chained activities in flight: task id → where (for `revokeChain`). */
   /** Activity attempts in flight by task id (to cancel one, or revoke its chain). */
   private readonly activityCalls = new Map<string, { slot: RunnerSlot; id: number }>();
   private nextId = 1;
