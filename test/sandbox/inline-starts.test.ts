@@ -45,6 +45,11 @@ export async function slowStart(url: string): Promise<string> {
   const response = await pending;
   return (await response.text()) + ':' + (spins > 0);
 }
+/** Returns \`value\` after a host timer of \`ms\`: started inline, it stays running meanwhile. */
+export async function wait(ms: number, value: number): Promise<number> {
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  return value;
+}
 /** Holds its isolate's thread asynchronously for a while. */
 export async function busy(ms: number): Promise<string> {
   const until = Date.now() + ms;
@@ -163,9 +168,13 @@ describe('inline activity starts', () => {
   it('starts asynchronously in an isolate busy with an asynchronous call (its lock would hold the thread)', async () => {
     const { runner, replies } = await newRunner();
     await overrunBusy(runner, replies);
-    // Four quick ones at once: inline, in the build's two isolates, which keep two contexts each.
-    runner.enqueue([2, 3, 4, 5].map((id) => activity(id, 'double', [id])));
-    await waitUntil(() => [2, 3, 4, 5].every((id) => doneOf(replies, id) !== undefined));
+    // Four at once, inline, each running until its timer fires: they spread over the build's two
+    // isolates, two each, and each isolate keeps both contexts afterwards. (Functions that settled
+    // at once could end between two starts on a loaded machine, when the runner yields, and leave
+    // the contexts spread otherwise.)
+    runner.enqueue([2, 3, 4, 5].map((id) => activity(id, 'wait', [500, id])));
+    await waitUntil(() => [2, 3, 4, 5].every((id) => doneOf(replies, id) !== undefined), 10_000);
+    expect(doneOf(replies, 5)).toMatchObject({ outcome: { ok: true, result: 5 } });
     expect(runner.activityStarts).toEqual({ inlineStarts: 4, asyncStarts: 1, overruns: 1 });
     // Both isolates held by long asynchronous runs, each with a prepared context left: the quick
     // one goes to one of them (the context is there) and starts asynchronously.
