@@ -38,6 +38,7 @@ import { toHistoryColumns } from '../guest/history-columns.js';
 import type { HostRequest, RunnerBuild, RunnerMessage, RunnerReply, RuntimeScripts } from '../runner/wire.js';
 import { runnerBuildOf } from '../runner/wire.js';
 import { RunnerProcess } from './runner-process.js';
+import type { RunnerExit } from './runner-process.js';
 import type { CompiledSandboxOptions } from './sandbox-options.js';
 
 type PendingCall =
@@ -386,7 +387,7 @@ export class RunnerPool implements Sandbox {
       },
       () => undefined,
     );
-    void runner.exited.then(() => this.onExit(slot, runner));
+    void runner.exited.then((exit) => this.onExit(slot, runner, exit));
   }
 
   private runnerOptions(): {
@@ -484,14 +485,16 @@ export class RunnerPool implements Sandbox {
     }
   }
 
-  private onExit(slot: RunnerSlot, runner: RunnerProcess): void {
+  private onExit(slot: RunnerSlot, runner: RunnerProcess, exit: RunnerExit): void {
     if (slot.process !== runner) return;
     slot.ready = false;
     const pid = runner.pid;
+    // The signal or code tells a kill (SIGKILL: health check, OOM killer) from a crash (SIGSEGV, SIGABRT).
+    const how = exit.signal !== null ? `on ${exit.signal}` : `with code ${String(exit.code)}`;
     this.failPending(slot, {
       name: 'RunnerLostError',
       code: 'RUNNER_LOST',
-      message: `Sandbox runner process ${pid} exited while this call was in flight (an isolate may have aborted it); retry from the journal.`,
+      message: `Sandbox runner process ${pid} exited ${how} while this call was in flight (an isolate may have aborted it); retry from the journal.`,
       retryable: true,
     });
     if (this.closed) return;

@@ -118,7 +118,7 @@ describe('a single runner', () => {
       expect(await looping).toMatchObject({
         kind: 'context-lost',
         sessionId: 'ses_looping',
-        error: { code: 'RUNNER_LOST' },
+        error: { code: 'RUNNER_LOST', message: expect.stringContaining('exited on SIGKILL') as unknown },
       });
       // The warm session lived there too.
       await waitUntil(() => sandbox.stats().runners === 1);
