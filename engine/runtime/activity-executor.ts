@@ -12,11 +12,9 @@ import { toErrorData } from '../../common/index.js';
 import type { ErrorData } from '../../common/index.js';
 import type {
   ActivationOutcome,
-  ActivityCallbacks,
   ActivityChain,
   ActivityInfo,
   ActivityOutcome,
-  ActivityTask,
   LogLevel,
   Sandbox,
 } from '../../sandbox/index.js';
@@ -237,35 +235,36 @@ export class ActivityExecutor {
         );
       } else {
         const buildHash = await this.host.buildHash(session.state.buildId);
-        const taskId = `${session.id}:${activity.seq}:${attempt}:${this.nextTaskId++}`;
-        // A redactor changes the result before the code may see it: no chain then.
-        const chain =
-          this.host.chainActivities &&
-          redactor === undefined &&
-          session.chainable &&
-          running.reason === undefined
-            ? this.offerChain(session, activity, attempt, running, taskId)
-            : undefined;
-        // From here `abort` cancels it through the sandbox (a no-op once it settled).
-        running.taskId = taskId;
-        outcome = await this.runProjectActivity(
-          {
-            taskId,
-            buildHash,
-            name: activity.name,
-            args: activity.args,
-            info,
-            startToCloseTimeoutMs: timeoutMs,
-            variables: environment.variables,
-            secrets: environment.secrets,
-          },
-          {
-            onHeartbeat: armHeartbeat,
-            onLog: log,
-            ...(chain !== undefined ? { chain } : {}),
-          },
-          running,
-        );
+        if (running.reason !== undefined) {
+          // Aborted while its build was looked up: it never starts either.
+          outcome = { ok: false, error: cancelledError() };
+        } else {
+          const taskId = `${session.id}:${activity.seq}:${attempt}:${this.nextTaskId++}`;
+          // A redactor changes the result before the code may see it: no chain then.
+          const chain =
+            this.host.chainActivities && redactor === undefined && session.chainable
+              ? this.offerChain(session, activity, attempt, running, taskId)
+              : undefined;
+          // From here `abort` cancels it through the sandbox (a no-op once it settled).
+          running.taskId = taskId;
+          outcome = await this.host.sandbox.runActivity(
+            {
+              taskId,
+              buildHash,
+              name: activity.name,
+              args: activity.args,
+              info,
+              startToCloseTimeoutMs: timeoutMs,
+              variables: environment.variables,
+              secrets: environment.secrets,
+            },
+            {
+              onHeartbeat: armHeartbeat,
+              onLog: log,
+              ...(chain !== undefined ? { chain } : {}),
+            },
+          );
+        }
       }
     } catch (error) {
       outcome = { ok: false, error: toErrorData(error) };
@@ -292,16 +291,6 @@ export class ActivityExecutor {
       if (stored !== undefined) outcome = { ok: false, error: stored };
     }
     this.settle(session, activity, attempt, outcome, options);
-  }
-
-  /** Runs the attempt in the sandbox, unless it was aborted while its build was looked up. */
-  private runProjectActivity(
-    task: ActivityTask,
-    callbacks: ActivityCallbacks,
-    running: RunningAttempt,
-  ): Promise<ActivityOutcome> {
-    if (running.reason !== undefined) return Promise.resolve({ ok: false, error: cancelledError() });
-    return this.host.sandbox.runActivity(task, callbacks);
   }
 
   /**
